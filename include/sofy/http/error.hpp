@@ -25,6 +25,7 @@ enum class error {
   bare_cr,
   nul_byte,
   bad_line_ending,
+  obs_fold,  // a field line continued on the next line, not accepted in requests and trailers
   // Parser: framing (RFC 9112 section 6)
   bad_content_length,
   content_length_overflow,
@@ -84,6 +85,7 @@ class error_category_impl final : public std::error_category {
       case error::bare_cr: return "bare CR not followed by LF";
       case error::nul_byte: return "NUL byte in message head";
       case error::bad_line_ending: return "malformed line ending";
+      case error::obs_fold: return "obsolete line folding in a header field";
       case error::bad_content_length: return "malformed Content-Length";
       case error::content_length_overflow: return "Content-Length too large to represent";
       case error::conflicting_content_length: return "differing Content-Length values";
