@@ -1,8 +1,11 @@
-# Thin wrapper over the CMake presets: `make test` and `make demo` work on a fresh
-# Debian 12 machine as root (missing packages are installed first).
+# Thin wrapper over the CMake presets: `make test` works on a fresh Debian 12
+# machine as root (missing packages are installed first).
+#   make test            install what is missing, configure (preset dev), build, run ctest
+#   make test PRESET=asan   the same with GCC ASan + UBSan (also: make asan)
+#   make ci              everything CI runs (.ci/run): Meson, sanitizers, consumers, fuzzing
 PRESET ?= dev
 
-.PHONY: all deps configure build test demo asan clean
+.PHONY: all deps configure build test asan ci clean
 
 all: build
 
@@ -20,6 +23,11 @@ test: build
 
 asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
+
+# demo: lands with sofy-sim and sofy-run (issue 3), here.
+
+ci:
+	@bash .ci/run
 
 clean:
 	rm -rf build
