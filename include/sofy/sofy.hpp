@@ -1,0 +1,23 @@
+// sofy-cpp: a header-only C++20 client for the Sofy API on standalone Asio, OpenSSL
+// and Boost.JSON. This umbrella header includes every public header of the library.
+//
+// Include the narrower headers to pay for less: the I/O-free ones (model, decode,
+// http/parser, http/url, ...) pull in no Asio and no coroutine support.
+//
+// Build modes (see <sofy/detail/config.hpp>):
+//   default                      header-only
+//   SOFY_SEPARATE_COMPILATION    compile <sofy/src.hpp> in one translation unit
+//   SOFY_BOOST_JSON_HEADER_ONLY  compile <sofy/boost_json_impl.hpp> in one translation unit
+//                                instead of linking Boost.JSON
+#pragma once
+
+// One line per public header, in dependency order. A header is listed here once it has
+// landed; scripts/check-lists.py reports public headers missing from this list.
+#include <sofy/version.hpp>
+
+#include <sofy/duration.hpp>
+#include <sofy/model.hpp>
+
+#include <sofy/http/error.hpp>
+#include <sofy/http/message.hpp>
+#include <sofy/http/parser.hpp>

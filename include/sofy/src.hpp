@@ -1,0 +1,21 @@
+// The compiled part of the library, for programs built with SOFY_SEPARATE_COMPILATION.
+//
+// Define SOFY_SEPARATE_COMPILATION in every translation unit of the program and
+// include this header in exactly one of them (as with ASIO_SEPARATE_COMPILATION and
+// <asio/impl/src.hpp>). The other translation units then only see declarations and
+// stop compiling the library's non-template functions again and again.
+#pragma once
+
+#if !defined(SOFY_SEPARATE_COMPILATION)
+#error "<sofy/src.hpp> is for SOFY_SEPARATE_COMPILATION builds only; \
+without it the library is header-only and needs no separate source"
+#endif
+
+#include <sofy/sofy.hpp>
+
+// One line per impl/*.ipp. An .ipp is listed here once it has landed;
+// scripts/check-lists.py reports those missing from this list.
+#include <sofy/impl/duration.ipp>
+#include <sofy/impl/model.ipp>
+
+#include <sofy/http/impl/message.ipp>
