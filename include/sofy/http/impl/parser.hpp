@@ -447,14 +447,18 @@ std::size_t basic_parser<IsRequest>::feed_chunk_ext(std::string_view data, std::
 
 template <bool IsRequest>
 bool basic_parser<IsRequest>::deliver(std::string_view bytes) {
-  if (bytes.size() > limits_.max_body - body_size_) return fail(error::body_too_large);
+  // Over the limit, deliver up to it first, so the result does not depend on how
+  // the input was split.
+  const bool over = bytes.size() > limits_.max_body - body_size_;
+  if (over) bytes = bytes.substr(0, limits_.max_body - body_size_);
   body_size_ += bytes.size();
-  if (bytes.empty()) return true;
-  if (sink_)
-    sink_(bytes);
-  else
-    msg_.body.append(bytes);
-  return true;
+  if (!bytes.empty()) {
+    if (sink_)
+      sink_(bytes);
+    else
+      msg_.body.append(bytes);
+  }
+  return over ? fail(error::body_too_large) : true;
 }
 
 template <bool IsRequest>
