@@ -16,7 +16,10 @@
 #include <sofy/version.hpp>
 
 #include <sofy/duration.hpp>
+#include <sofy/error.hpp>
 #include <sofy/model.hpp>
+#include <sofy/decode.hpp>
+#include <sofy/retry.hpp>
 
 #include <sofy/http/error.hpp>
 #include <sofy/http/message.hpp>

@@ -15,7 +15,10 @@ without it the library is header-only and needs no separate source"
 
 // One line per impl/*.ipp. An .ipp is listed here once it has landed;
 // scripts/check-lists.py reports those missing from this list.
+#include <sofy/impl/decode.ipp>
 #include <sofy/impl/duration.ipp>
+#include <sofy/impl/error.ipp>
 #include <sofy/impl/model.ipp>
+#include <sofy/impl/retry.ipp>
 
 #include <sofy/http/impl/message.ipp>
