@@ -67,10 +67,11 @@ class basic_parser {
   explicit basic_parser(parser_limits limits = {}) : limits_(limits) {}
 
   // Consumes bytes and returns how many were consumed. Before the message is done
-  // every byte is consumed; once it is done the rest belongs to the next message and
-  // is not consumed (feed returns 0 until reset()). On error, sets ec and returns the
-  // bytes consumed before the offending one; the parser is then dead: every later
-  // call reports the same error. On success ec is cleared.
+  // every byte is consumed (except with set_pause_after_head); once it is done the
+  // rest belongs to the next message and is not consumed (feed returns 0 until
+  // reset()). On error, sets ec; the parser is then dead: every later call reports
+  // the same error, and the count returned only says how far parsing got. On success
+  // ec is cleared.
   std::size_t feed(std::string_view data, std::error_code& ec);
 
   // The peer closed the stream. Completes a body that runs until close; sets
@@ -97,19 +98,28 @@ class basic_parser {
 
   const message_type& get() const noexcept { return msg_; }
   message_type& get() noexcept { return msg_; }
+  // Moves the message out (get() is then empty until the next message).
   message_type release() { return std::move(msg_); }
   // Trailer fields of a chunked body, kept apart from the headers.
   const fields& trailers() const noexcept { return trailers_; }
   const parser_limits& limits() const noexcept { return limits_; }
 
-  // Ready for the next message on the same connection. Keeps the limits; clears the
-  // message, the trailers, the body sink and (for responses) the HEAD flag.
+  // Ready for the next message on the same connection. Keeps the limits and the
+  // pause setting; clears the message, the trailers, the body sink and (for
+  // responses) the HEAD flag.
   void reset();
 
   // Streams body bytes to `sink` instead of storing them in get().body. Set it
-  // before the body starts (for instance once header_done()); an empty function
-  // goes back to storing. max_body still applies.
+  // before the body starts: before feeding, or once the head is parsed with
+  // set_pause_after_head. An empty function goes back to storing. max_body still
+  // applies.
   void on_body(std::function<void(std::string_view)> sink) { sink_ = std::move(sink); }
+
+  // When set, the feed() call that completes the final head returns right after it,
+  // consuming no body byte, so the caller can look at get() and choose on_body()
+  // (or refuse the message, or send 100 Continue) before feeding the rest. Kept
+  // across reset().
+  void set_pause_after_head(bool pause) noexcept { pause_after_head_ = pause; }
 
  protected:
   bool head_request_ = false;  // responses only: the request was HEAD
@@ -133,6 +143,7 @@ class basic_parser {
 
   std::size_t feed_lines(std::string_view data, std::size_t pos);
   bool on_line(std::string_view line);
+  bool fail_line(std::string_view line, error e);
   bool on_start_line(std::string_view line);
   bool on_field_line(std::string_view line, bool trailer);
   bool commit_pending(bool trailer);
@@ -162,6 +173,7 @@ class basic_parser {
   bool needs_eof_ = false;
   bool force_close_ = false;
   bool interim_seen_ = false;
+  bool pause_after_head_ = false;
 };
 
 }  // namespace detail

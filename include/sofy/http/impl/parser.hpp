@@ -129,12 +129,17 @@ std::size_t basic_parser<IsRequest>::feed(std::string_view data, std::error_code
   }
   ec.clear();
   std::size_t pos = 0;
+  const bool had_head = header_done_;
   while (pos < data.size() && state_ != state::done && state_ != state::failed) {
     switch (state_) {
       case state::start_line:
       case state::fields:
       case state::trailer: pos = feed_lines(data, pos); break;
       case state::body_length:
+        // Reserved here rather than with the head, so a sink set after a pause
+        // gets no useless buffer.
+        if (body_size_ == 0 && !sink_) msg_.body.reserve(static_cast<std::size_t>(remaining_));
+        [[fallthrough]];
       case state::chunk_data: {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size() - pos));
         if (!deliver(data.substr(pos, n))) break;
@@ -184,6 +189,7 @@ std::size_t basic_parser<IsRequest>::feed(std::string_view data, std::error_code
       case state::done:
       case state::failed: break;
     }
+    if (pause_after_head_ && !had_head && header_done_) break;
   }
   total_ += pos;
   if (state_ == state::failed) ec = error_;
@@ -220,15 +226,21 @@ std::size_t basic_parser<IsRequest>::feed_lines(std::string_view data, std::size
       return pos;
     }
     line.remove_suffix(1);
-    for (char c : line) {
-      if (c == '\r') return fail(error::bare_cr), pos;
-      if (c == '\0') return fail(error::nul_byte), pos;
-    }
     const bool ok = on_line(line);
     line_.clear();
     if (!ok) return pos;
   }
   return pos;
+}
+
+// CR and NUL are never valid inside a line, and every check of a line rejects them,
+// so instead of a separate scan for them the line is searched only on failure, to
+// report them as such.
+template <bool IsRequest>
+bool basic_parser<IsRequest>::fail_line(std::string_view line, error e) {
+  if (line.find('\r') != std::string_view::npos) return fail(error::bare_cr);
+  if (line.find('\0') != std::string_view::npos) return fail(error::nul_byte);
+  return fail(e);
 }
 
 template <bool IsRequest>
@@ -257,35 +269,36 @@ bool basic_parser<IsRequest>::on_start_line(std::string_view line) {
     // method SP request-target SP HTTP-version
     std::size_t i = 0;
     while (i < line.size() && is_tchar(line[i])) ++i;
-    if (i == 0) return fail(error::bad_method);
-    if (i == line.size()) return fail(error::bad_target);
-    if (line[i] != ' ') return fail(error::bad_method);
+    if (i == 0) return fail_line(line, error::bad_method);
+    if (i == line.size()) return fail_line(line, error::bad_target);
+    if (line[i] != ' ') return fail_line(line, error::bad_method);
     const std::size_t t = i + 1;
     std::size_t j = t;
     while (j < line.size() && has_class(line[j], cc_vchar)) ++j;
-    if (j == t) return fail(error::bad_target);
-    if (j == line.size()) return fail(error::bad_version);
-    if (line[j] != ' ') return fail(error::bad_target);
+    if (j == t) return fail_line(line, error::bad_target);
+    if (j == line.size()) return fail_line(line, error::bad_version);
+    if (line[j] != ' ') return fail_line(line, error::bad_target);
     const int version = parse_http_version(line.substr(j + 1));
-    if (version == 0) return fail(error::bad_version);
+    if (version == 0) return fail_line(line, error::bad_version);
     msg_.method.assign(line.substr(0, i));
     msg_.target.assign(line.substr(t, j - t));
     msg_.version = version;
   } else {
     // HTTP-version SP 3DIGIT SP [ reason-phrase ]; a missing final SP is tolerated
     const int version = parse_http_version(line.substr(0, 8));
-    if (version == 0 || (line.size() > 8 && line[8] != ' ')) return fail(error::bad_version);
+    if (version == 0 || (line.size() > 8 && line[8] != ' ')) return fail_line(line, error::bad_version);
     if (line.size() < 12 || !is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) ||
         (line.size() > 12 && line[12] != ' '))
-      return fail(error::bad_status);
+      return fail_line(line, error::bad_status);
     const int status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-    if (status < 100 || status > 599) return fail(error::bad_status);
+    if (status < 100 || status > 599) return fail_line(line, error::bad_status);
     const auto reason = line.size() > 13 ? line.substr(13) : std::string_view{};
-    if (!is_field_value(reason)) return fail(error::bad_reason);
+    if (!is_field_value(reason)) return fail_line(line, error::bad_reason);
     msg_.version = version;
     msg_.status = status;
     msg_.reason.assign(reason);
   }
+  msg_.headers.reserve(16);  // one allocation for a typical head, also after release()
   state_ = state::fields;
   field_count_ = 0;
   return true;
@@ -293,7 +306,7 @@ bool basic_parser<IsRequest>::on_start_line(std::string_view line) {
 
 template <bool IsRequest>
 bool basic_parser<IsRequest>::on_field_line(std::string_view line, bool trailer) {
-  auto bad = [&](error e) { return fail(trailer ? error::bad_trailer : e); };
+  auto bad = [&](error e) { return fail_line(line, trailer ? error::bad_trailer : e); };
   if (is_ows(line.front())) {
     // obs-fold: only in response headers, and only after a field line
     if (IsRequest || trailer || !pending_) return bad(error::obs_fold);
@@ -392,7 +405,6 @@ bool basic_parser<IsRequest>::finish_head() {
       return true;
     }
     remaining_ = length;
-    if (!sink_) msg_.body.reserve(static_cast<std::size_t>(length));
     state_ = state::body_length;
     return true;
   }
