@@ -164,6 +164,71 @@ TEST_CASE("decode_status: ids and builds as numbers or strings", "[decode]") {
   CHECK(g.group_id == "123456");
 }
 
+TEST_CASE("decode_status: spellings, escapes, duplicates and skipped values", "[decode]") {
+  // The current spelling wins over the legacy one, in either order.
+  const auto g = sofy::decode_status(R"J({"meta":{"data":[{"status":"Failed"}],"message":7},"data":[
+    {"Statusvalue":"Failed","status":"Passed","ScenarioName":"legacy","scenarioName":"current"},
+    {"status":"Passed","Statusvalue":"Failed"},
+    {"status":"Failed","status":"Passed"},
+    {"scenarioName":"Caf\u00e9 \"quoted\" \\ tab\t","device":"\ud83d\ude00 phone","status":"Passed",
+     "nested":{"status":5,"a":[{"b":[null,true,1.5,"x"]}]},"list":[[],{}]}
+  ],"after":[1,{"x":[2]}],"message":"ok"})J");
+  REQUIRE(g.tests.size() == 4);
+  CHECK(g.tests[0].status == run_status::passed);
+  CHECK(g.tests[0].scenario == "current");
+  CHECK(g.tests[1].status == run_status::passed);
+  CHECK(g.tests[2].status == run_status::passed);  // the last duplicate wins
+  CHECK(g.tests[3].scenario == "Caf\xc3\xa9 \"quoted\" \\ tab\t");
+  CHECK(g.tests[3].device == "\xf0\x9f\x98\x80 phone");
+  CHECK(g.message == "ok");
+
+  // "Data" and "Message" are accepted too, and named as sent in errors.
+  const auto upper = sofy::decode_status(R"J({"Data":[{"status":"Queued"}],"Message":"m"})J");
+  REQUIRE(upper.tests.size() == 1);
+  CHECK(upper.tests[0].status == run_status::queued);
+  CHECK(upper.message == "m");
+  CHECK(error_of([] { sofy::decode_status(R"J({"Data":[{"status":[]}]})J"); }) ==
+        "status response: Data[0].status: expected a string, got array");
+  CHECK(error_of([] { sofy::decode_status(R"J({"Data":true})J"); }) ==
+        "status response: Data: expected an array or an object, got boolean");
+  CHECK(error_of([] { sofy::decode_status(R"J({"data":[],"Message":{}})J"); }) ==
+        "status response: Message: expected a string, got object");
+  CHECK(error_of([] { sofy::decode_status(R"J([[{"status":"Passed"}]])J"); }) ==
+        "status response: [0]: expected an object, got array");
+  CHECK(error_of([] { sofy::decode_status(R"J({"data":[{},null]})J"); }) ==
+        "status response: data[1]: expected an object, got null");
+}
+
+TEST_CASE("decode_status into a previous answer gives the same result", "[decode]") {
+  const char* five = R"J({"data":[{"scenarioName":"a","status":"Passed","testRunGroupId":1},{"scenarioName":"b"},
+    {"scenarioName":"c"},{"scenarioName":"d"},{"scenarioName":"e","device":"Pixel"}],"message":"five"})J";
+  const char* two = R"J([{"ScenarioName":"x","Manufacturer":"Apple","Model":"iPhone","Statusvalue":"Failed"},
+    {"ScenarioName":"y","Version":"1.0","BuildNumber":"2"}])J";
+  sofy::group_status g;
+  sofy::decode_status(five, g);
+  CHECK(g.tests.size() == 5);
+  CHECK(g.group_id == "1");
+  CHECK(g.message == "five");
+  // Fewer tests, no group id, no message: nothing of the earlier answer remains.
+  sofy::decode_status(two, g);
+  const auto fresh = sofy::decode_status(two);
+  CHECK(g.tests == fresh.tests);
+  CHECK(g.group_id.empty());
+  CHECK(g.message.empty());
+  REQUIRE(g.tests.size() == 2);
+  CHECK(g.tests[0].device == "Apple iPhone");
+  CHECK(g.tests[1].device.empty());
+  CHECK(g.tests[1].build == "1.0(2)");
+  CHECK(g.tests[1].status == run_status::unknown);
+  // More tests again.
+  sofy::decode_status(five, g);
+  CHECK(g.tests == sofy::decode_status(five).tests);
+  // After an error the object is still usable.
+  CHECK_THROWS_AS(sofy::decode_status(R"J({"data":[{"scenarioName":"z"},{"status":1}]})J", g), sofy::error);
+  sofy::decode_status(two, g);
+  CHECK(g.tests == fresh.tests);
+}
+
 TEST_CASE("decode_status: many tests keep their order", "[decode]") {
   std::string body = R"J({"data":[)J";
   for (int i = 0; i < 200; ++i) {
@@ -220,7 +285,8 @@ TEST_CASE("decode_status: invalid JSON says what and where", "[decode]") {
   const row rows[] = {
       {"", "status response: empty body (expected JSON)"},
       {"  \n", "status response: empty body (expected JSON)"},
-      {"[1,2", "status response: invalid JSON: incomplete JSON at byte 4"},
+      {"[{},{}", "status response: invalid JSON: incomplete JSON at byte 6"},
+      {R"J({"data":[{"status":"Passed")J", "status response: invalid JSON: incomplete JSON at byte 27"},
       {"{} x", "status response: invalid JSON: unexpected data after the JSON value at byte 3"},
       {"{\"data\":[}", "status response: invalid JSON: syntax error at byte 9"},
       {"<html>502</html>", "status response: invalid JSON: syntax error at byte 0"},
@@ -236,12 +302,17 @@ TEST_CASE("decode_status: invalid JSON says what and where", "[decode]") {
 }
 
 TEST_CASE("decode_status: deeply nested JSON is rejected, not recursed into", "[decode]") {
-  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  CHECK(error_of([&] { sofy::decode_status(deep); }) == "status response: invalid JSON: nested too deeply at byte 32");
+  // Inside a field that is skipped, so that only the depth limit can stop it.
+  const std::string deep = R"J({"data":[],"x":)J" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  CHECK(error_of([&] { sofy::decode_status(deep); }) == "status response: invalid JSON: nested too deeply at byte 46");
+  CHECK(error_of([&] { sofy::decode_run_groups(deep); }) ==
+        "run groups response: invalid JSON: nested too deeply at byte 46");
+  CHECK(error_of([&] { sofy::decode_applications(deep); }) ==
+        "applications response: invalid JSON: nested too deeply at byte 46");
   const std::string deep_objects = [] {
-    std::string s;
+    std::string s = R"J({"data":[{"status":"Passed","x":)J";
     for (int i = 0; i < 5000; ++i) s += "{\"a\":";
-    return s + "1" + std::string(5000, '}');
+    return s + "1" + std::string(5000, '}') + "}]}";
   }();
   CHECK(error_of([&] { sofy::decode_status(deep_objects); }).find("nested too deeply") != std::string::npos);
   // Nesting within the limit, inside an ignored field, is fine.

@@ -168,6 +168,8 @@ TEST_CASE("parse_retry_after reads all three HTTP-date forms", "[retry]") {
   // A date in the past is a zero delay.
   CHECK(sofy::parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now) == 0s);
   CHECK(sofy::parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", now) == 0s);
+  CHECK(sofy::parse_retry_after("Sun, 06 Nov 0966 08:49:37 GMT", now) == 0s);  // before the clock's range
+  CHECK(sofy::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) > std::chrono::hours{24 * 365 * 8000});
 }
 
 TEST_CASE("parse_retry_after puts a two-digit year within 50 years", "[retry]") {

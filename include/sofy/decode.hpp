@@ -35,6 +35,11 @@ namespace sofy {
 // "." + CodeName when not empty, then "(" + BuildNumber + ")" when not empty.
 SOFY_DECL group_status decode_status(std::string_view body);
 
+// The same, into `out`, reusing the memory of what it held: a poll loop that passes
+// the previous answer back decodes a steady-state status with no allocation. On
+// error `out` is left valid but unspecified.
+SOFY_DECL void decode_status(std::string_view body, group_status& out);
+
 // GET .../test-run-groups: a bare array or {"data":[...]} of {testRunGroupId,
 // executedAt, status, message}. Sorted newest first (sofy::newer), so front() is the
 // schedule's latest run.

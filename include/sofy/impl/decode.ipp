@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sofy/decode.hpp>
+#include <sofy/detail/json_records.hpp>
 
 #include <boost/json.hpp>
 
@@ -126,16 +127,7 @@ inline std::string number_text(const json::value& v) {
   switch (v.kind()) {
     case json::kind::int64: return std::to_string(v.get_int64());
     case json::kind::uint64: return std::to_string(v.get_uint64());
-    case json::kind::double_: {
-      const double d = v.get_double();
-      // Ids sent as 123456.0 (or 1.23456e5) read as "123456".
-      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
-        return std::to_string(static_cast<long long>(d));
-      }
-      char buf[32];
-      const auto r = std::to_chars(buf, buf + sizeof buf, d);
-      return std::string(buf, r.ptr);
-    }
+    case json::kind::double_: return integer_text(v.get_double());
     default: return {};
   }
 }
@@ -209,11 +201,6 @@ inline std::size_t record_count(const json::value& root) noexcept {
     }
   }
   return 1;
-}
-
-inline std::string top_message(const json::value& root, std::string_view what) {
-  if (const auto* o = root.if_object()) return text(*o, {"message", "Message"}, what, where{});
-  return {};
 }
 
 inline char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -393,67 +380,193 @@ inline std::string loose_text(const json::object& o, std::initializer_list<std::
   return {};
 }
 
+// Runs the streaming reader over a list answer; returns the top-level message.
+template <class Schema>
+void read_records(std::string_view body, std::string_view what, Schema& schema, std::string& message) {
+  const where root;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) fail(what, root, "empty body (expected JSON)");
+  json::parse_options opt;
+  opt.max_depth = 32;
+  message.clear();
+  json::basic_parser<records_handler<Schema>> p(opt, schema, what, message);
+  json::error_code ec;
+  const std::size_t n = p.write_some(false, body.data(), body.size(), ec);
+  auto& h = p.handler();
+  if (!h.failure.empty()) throw error(errc::bad_response, std::move(h.failure));
+  if (!ec && n < body.size()) ec = json::error::extra_data;
+  if (ec) {
+    std::string problem = "invalid JSON: ";
+    const auto text = json_error_text(ec);
+    if (text.empty()) problem.append(ec.message());
+    else problem.append(text);
+    problem.append(" at byte ").append(std::to_string(n));
+    fail(what, root, problem);
+  }
+  if (h.root_is_object && !h.saw_data) fail(what, root, "missing \"data\"");
+}
+
+struct status_schema {
+  enum : std::uint8_t {
+    scenario, device, build, status, schedule_name, group_id, scheduled_at,
+    manufacturer, model, version, code_name, build_number, slot_count
+  };
+  static constexpr std::size_t slots = slot_count;
+  static constexpr field_spec fields[] = {
+      {"scenarioName", scenario, 0, field_kind::text},
+      {"ScenarioName", scenario, 1, field_kind::text},
+      {"scenario", scenario, 2, field_kind::text},
+      {"device", device, 0, field_kind::text},
+      {"deviceName", device, 1, field_kind::text},
+      {"Device", device, 2, field_kind::text},
+      {"build", build, 0, field_kind::text_or_number},
+      {"Build", build, 1, field_kind::text_or_number},
+      {"status", status, 0, field_kind::text},
+      {"Statusvalue", status, 1, field_kind::text},
+      {"StatusValue", status, 2, field_kind::text},
+      {"Status", status, 3, field_kind::text},
+      {"scheduledRunName", schedule_name, 0, field_kind::text},
+      {"Scheduled_Name", schedule_name, 1, field_kind::text},
+      {"ScheduledRunName", schedule_name, 2, field_kind::text},
+      {"testRunGroupId", group_id, 0, field_kind::text_or_number},
+      {"TestRunGroupId", group_id, 1, field_kind::text_or_number},
+      {"testRunGroupID", group_id, 2, field_kind::text_or_number},
+      {"scheduledAt", scheduled_at, 0, field_kind::text},
+      {"ScheduledAt", scheduled_at, 1, field_kind::text},
+      {"Manufacturer", manufacturer, 0, field_kind::text},
+      {"manufacturer", manufacturer, 1, field_kind::text},
+      {"Model", model, 0, field_kind::text_or_number},
+      {"model", model, 1, field_kind::text_or_number},
+      {"Version", version, 0, field_kind::text_or_number},
+      {"version", version, 1, field_kind::text_or_number},
+      {"CodeName", code_name, 0, field_kind::text},
+      {"codeName", code_name, 1, field_kind::text},
+      {"BuildNumber", build_number, 0, field_kind::text_or_number},
+      {"buildNumber", build_number, 1, field_kind::text_or_number},
+  };
+
+  group_status& out;
+  std::size_t count = 0;  // records read; out.tests may hold more, from an earlier decode
+
+  void finish(std::array<std::string, slots>& v) {
+    if (count == out.tests.size()) out.tests.emplace_back();
+    // Assigning keeps the capacity of a reused test_run's strings.
+    test_run& t = out.tests[count++];
+    t.scenario = v[scenario];
+    if (!v[device].empty()) {
+      t.device = v[device];
+    } else {
+      // Legacy: Manufacturer + " " + Model.
+      t.device = v[manufacturer];
+      if (!t.device.empty() && !v[model].empty()) t.device.push_back(' ');
+      t.device.append(v[model]);
+    }
+    if (!v[build].empty()) {
+      t.build = v[build];
+    } else {
+      // Legacy: Version[.CodeName](BuildNumber).
+      t.build = v[version];
+      if (!v[code_name].empty()) {
+        if (!t.build.empty()) t.build.push_back('.');
+        t.build.append(v[code_name]);
+      }
+      if (!v[build_number].empty()) t.build.append("(").append(v[build_number]).append(")");
+    }
+    t.raw_status = v[status];
+    t.status = parse_run_status(t.raw_status);
+    t.schedule_name = v[schedule_name];
+    t.group_id = v[group_id];
+    t.scheduled_at = v[scheduled_at];
+    if (out.group_id.empty()) out.group_id = t.group_id;
+  }
+};
+
+struct run_groups_schema {
+  enum : std::uint8_t { id, executed_at, state, message, slot_count };
+  static constexpr std::size_t slots = slot_count;
+  static constexpr field_spec fields[] = {
+      {"testRunGroupId", id, 0, field_kind::text_or_number},
+      {"TestRunGroupId", id, 1, field_kind::text_or_number},
+      {"testRunGroupID", id, 2, field_kind::text_or_number},
+      {"id", id, 3, field_kind::text_or_number},
+      {"executedAt", executed_at, 0, field_kind::text},
+      {"ExecutedAt", executed_at, 1, field_kind::text},
+      {"executed_at", executed_at, 2, field_kind::text},
+      {"status", state, 0, field_kind::text},
+      {"Status", state, 1, field_kind::text},
+      {"state", state, 2, field_kind::text},
+      {"message", message, 0, field_kind::text},
+      {"Message", message, 1, field_kind::text},
+  };
+
+  std::vector<run_group>& out;
+
+  void finish(std::array<std::string, slots>& v) {
+    run_group& g = out.emplace_back();
+    g.id = v[id];
+    g.executed_at = v[executed_at];
+    g.raw_state = v[state];
+    g.state = parse_group_state(g.raw_state);
+    g.message = v[message];
+  }
+};
+
+struct devices_schema {
+  enum : std::uint8_t { name, manufacturer, os_version, serial, state, slot_count };
+  static constexpr std::size_t slots = slot_count;
+  static constexpr field_spec fields[] = {
+      {"device_name", name, 0, field_kind::text},
+      {"deviceName", name, 1, field_kind::text},
+      {"manufacturer", manufacturer, 0, field_kind::text},
+      {"Manufacturer", manufacturer, 1, field_kind::text},
+      {"os_version", os_version, 0, field_kind::text_or_number},
+      {"osVersion", os_version, 1, field_kind::text_or_number},
+      {"device_serial", serial, 0, field_kind::text_or_number},
+      {"deviceSerial", serial, 1, field_kind::text_or_number},
+      {"STATE", state, 0, field_kind::text},
+      {"state", state, 1, field_kind::text},
+      {"State", state, 2, field_kind::text},
+  };
+
+  std::vector<device>& out;
+
+  void finish(std::array<std::string, slots>& v) {
+    out.push_back(device{v[name], v[manufacturer], v[os_version], v[serial], v[state]});
+  }
+};
+
 }  // namespace detail::decoding
 
-SOFY_DECL group_status decode_status(std::string_view body) {
+SOFY_DECL void decode_status(std::string_view body, group_status& out) {
   namespace d = detail::decoding;
-  constexpr std::string_view what = "status response";
-  d::arena a;
-  const auto root = d::parse(body, what, a);
+  out.group_id.clear();
+  d::status_schema schema{out};
+  d::read_records(body, "status response", schema, out.message);
+  out.tests.resize(schema.count);
+}
+
+SOFY_DECL group_status decode_status(std::string_view body) {
   group_status out;
-  out.tests.reserve(d::record_count(root));
-  d::for_each_record(root, what, [&](const d::json::object& o, const d::where& w) {
-    test_run t;
-    t.scenario = d::text(o, {"scenarioName", "ScenarioName", "scenario"}, what, w);
-    t.device = d::text(o, {"device", "deviceName", "Device"}, what, w);
-    if (t.device.empty()) {
-      auto manufacturer = d::text(o, {"Manufacturer", "manufacturer"}, what, w);
-      auto model = d::text_or_number(o, {"Model", "model"}, what, w);
-      t.device = std::move(manufacturer);
-      if (!t.device.empty() && !model.empty()) t.device.push_back(' ');
-      t.device.append(model);
-    }
-    t.build = d::text_or_number(o, {"build", "Build"}, what, w);
-    if (t.build.empty()) {
-      t.build = d::text_or_number(o, {"Version", "version"}, what, w);
-      const auto code_name = d::text(o, {"CodeName", "codeName"}, what, w);
-      const auto number = d::text_or_number(o, {"BuildNumber", "buildNumber"}, what, w);
-      if (!code_name.empty()) {
-        if (!t.build.empty()) t.build.push_back('.');
-        t.build.append(code_name);
-      }
-      if (!number.empty()) t.build.append("(").append(number).append(")");
-    }
-    t.raw_status = d::text(o, {"status", "Statusvalue", "StatusValue", "Status"}, what, w);
-    t.status = parse_run_status(t.raw_status);
-    t.schedule_name = d::text(o, {"scheduledRunName", "Scheduled_Name", "ScheduledRunName"}, what, w);
-    t.group_id = d::text_or_number(o, {"testRunGroupId", "TestRunGroupId", "testRunGroupID"}, what, w);
-    t.scheduled_at = d::text(o, {"scheduledAt", "ScheduledAt"}, what, w);
-    if (out.group_id.empty()) out.group_id = t.group_id;
-    out.tests.push_back(std::move(t));
-  });
-  out.message = d::top_message(root, what);
+  decode_status(body, out);
   return out;
 }
 
 SOFY_DECL std::vector<run_group> decode_run_groups(std::string_view body) {
   namespace d = detail::decoding;
-  constexpr std::string_view what = "run groups response";
-  d::arena a;
-  const auto root = d::parse(body, what, a);
   std::vector<run_group> out;
-  out.reserve(d::record_count(root));
-  d::for_each_record(root, what, [&](const d::json::object& o, const d::where& w) {
-    run_group g;
-    g.id = d::text_or_number(o, {"testRunGroupId", "TestRunGroupId", "testRunGroupID", "id"}, what, w);
-    g.executed_at = d::text(o, {"executedAt", "ExecutedAt", "executed_at"}, what, w);
-    g.raw_state = d::text(o, {"status", "Status", "state"}, what, w);
-    g.state = parse_group_state(g.raw_state);
-    g.message = d::text(o, {"message", "Message"}, what, w);
-    out.push_back(std::move(g));
+  d::run_groups_schema schema{out};
+  std::string message;
+  d::read_records(body, "run groups response", schema, message);
+  // Newest first; the timestamps are read once, not at every comparison.
+  std::vector<std::pair<std::optional<timestamp>, std::size_t>> keys;
+  keys.reserve(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) keys.emplace_back(parse_timestamp(out[i].executed_at), i);
+  std::stable_sort(keys.begin(), keys.end(), [&](const auto& x, const auto& y) {
+    return detail::newer(x.first, out[x.second].id, y.first, out[y.second].id);
   });
-  std::stable_sort(out.begin(), out.end(), [](const run_group& x, const run_group& y) { return newer(x, y); });
-  return out;
+  std::vector<run_group> sorted;
+  sorted.reserve(out.size());
+  for (const auto& k : keys) sorted.push_back(std::move(out[k.second]));
+  return sorted;
 }
 
 SOFY_DECL trigger_result decode_trigger(std::string_view body) {
@@ -547,20 +660,10 @@ SOFY_DECL std::vector<application> decode_applications(std::string_view body) {
 
 SOFY_DECL std::vector<device> decode_devices(std::string_view body) {
   namespace d = detail::decoding;
-  constexpr std::string_view what = "devices response";
-  d::arena a;
-  const auto root = d::parse(body, what, a);
   std::vector<device> out;
-  out.reserve(d::record_count(root));
-  d::for_each_record(root, what, [&](const d::json::object& o, const d::where& w) {
-    device dev;
-    dev.name = d::text(o, {"device_name", "deviceName"}, what, w);
-    dev.manufacturer = d::text(o, {"manufacturer", "Manufacturer"}, what, w);
-    dev.os_version = d::text_or_number(o, {"os_version", "osVersion"}, what, w);
-    dev.serial = d::text_or_number(o, {"device_serial", "deviceSerial"}, what, w);
-    dev.state = d::text(o, {"STATE", "state", "State"}, what, w);
-    out.push_back(std::move(dev));
-  });
+  d::devices_schema schema{out};
+  std::string message;
+  d::read_records(body, "devices response", schema, message);
   return out;
 }
 

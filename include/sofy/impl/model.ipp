@@ -95,6 +95,14 @@ inline int compare_ids(std::string_view a, std::string_view b) noexcept {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
+// The order of sofy::newer, on timestamps already read.
+inline bool newer(const std::optional<timestamp>& ta, std::string_view ida, const std::optional<timestamp>& tb,
+                  std::string_view idb) noexcept {
+  if (ta && tb && *ta != *tb) return *ta > *tb;
+  if (ta.has_value() != tb.has_value()) return ta.has_value();
+  return compare_ids(ida, idb) > 0;
+}
+
 }  // namespace detail
 
 SOFY_DECL std::string_view to_string(run_status s) noexcept {
@@ -231,11 +239,7 @@ SOFY_DECL group_state parse_group_state(std::string_view raw) noexcept {
 }
 
 SOFY_DECL bool newer(const run_group& a, const run_group& b) noexcept {
-  const auto ta = parse_timestamp(a.executed_at);
-  const auto tb = parse_timestamp(b.executed_at);
-  if (ta && tb && *ta != *tb) return *ta > *tb;
-  if (ta.has_value() != tb.has_value()) return ta.has_value();
-  return detail::compare_ids(a.id, b.id) > 0;
+  return detail::newer(parse_timestamp(a.executed_at), a.id, parse_timestamp(b.executed_at), b.id);
 }
 
 SOFY_DECL const run_group* latest_group(const std::vector<run_group>& groups) noexcept {

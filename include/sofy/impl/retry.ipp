@@ -159,7 +159,8 @@ SOFY_DECL std::optional<std::chrono::milliseconds> parse_retry_after(std::string
   const auto today = year_month_day{floor<days>(now)};
   const auto at = detail::http_date(v, static_cast<int>(today.year()));
   if (!at) return std::nullopt;
-  const auto delta = duration_cast<milliseconds>(time_point_cast<system_clock::duration>(*at) - now);
+  // In milliseconds: the clock's nanoseconds cannot hold a year before 1678.
+  const auto delta = time_point_cast<milliseconds>(*at) - floor<milliseconds>(now);
   return delta.count() < 0 ? milliseconds{0} : delta;
 }
 
