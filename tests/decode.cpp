@@ -182,6 +182,14 @@ TEST_CASE("decode_status: spellings, escapes, duplicates and skipped values", "[
   CHECK(g.tests[3].device == "\xf0\x9f\x98\x80 phone");
   CHECK(g.message == "ok");
 
+  // A repeated "data": the last one counts.
+  const auto twice = sofy::decode_status(
+      R"J({"data":[{"scenarioName":"first","testRunGroupId":1}],"data":[{"scenarioName":"second"}]})J");
+  REQUIRE(twice.tests.size() == 1);
+  CHECK(twice.tests[0].scenario == "second");
+  CHECK(twice.group_id.empty());
+  CHECK(sofy::decode_run_groups(R"J({"data":[{"testRunGroupId":1}],"data":[]})J").empty());
+
   // "Data" and "Message" are accepted too, and named as sent in errors.
   const auto upper = sofy::decode_status(R"J({"Data":[{"status":"Queued"}],"Message":"m"})J");
   REQUIRE(upper.tests.size() == 1);

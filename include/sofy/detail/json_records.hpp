@@ -52,6 +52,7 @@ inline std::string integer_text(double d) {
 //   static constexpr std::size_t slots;
 //   static constexpr field_spec fields[];
 //   void finish(std::array<std::string, slots>& values);  // one record read
+//   void restart();  // forget the records read so far ("data" came again)
 // The values keep their capacity from record to record: copy out of them rather
 // than move, so that a record costs no allocation beyond the result's own strings.
 template <class Schema>
@@ -173,6 +174,7 @@ class records_handler {
     }
     if (state_ == state::root) {
       if (key == "data" || key == "Data") {
+        if (saw_data) schema_.restart();  // a repeated key: the last one counts, as in a DOM
         saw_data = true;
         data_key_ = key == "data" ? "data" : "Data";
         pending_ = pending::data;

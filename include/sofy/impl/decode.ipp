@@ -447,6 +447,11 @@ struct status_schema {
   group_status& out;
   std::size_t count = 0;  // records read; out.tests may hold more, from an earlier decode
 
+  void restart() noexcept {
+    count = 0;
+    out.group_id.clear();
+  }
+
   void finish(std::array<std::string, slots>& v) {
     if (count == out.tests.size()) out.tests.emplace_back();
     // Assigning keeps the capacity of a reused test_run's strings.
@@ -500,6 +505,8 @@ struct run_groups_schema {
 
   std::vector<run_group>& out;
 
+  void restart() noexcept { out.clear(); }
+
   void finish(std::array<std::string, slots>& v) {
     run_group& g = out.emplace_back();
     g.id = v[id];
@@ -528,6 +535,8 @@ struct devices_schema {
   };
 
   std::vector<device>& out;
+
+  void restart() noexcept { out.clear(); }
 
   void finish(std::array<std::string, slots>& v) {
     out.push_back(device{v[name], v[manufacturer], v[os_version], v[serial], v[state]});
