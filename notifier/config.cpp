@@ -131,8 +131,10 @@ class loader {
   // --- structure ---------------------------------------------------------------
   // The entries of a mapping whose keys are unique and among `allowed`; reports the
   // others. nullopt when `n` is not a mapping.
+  // `top_level`: keys starting with "x-" are ignored, a place to define anchors.
   std::optional<std::vector<entry>> mapping(const YAML::Node& n, const std::string& what,
-                                            std::initializer_list<std::string_view> allowed);
+                                            std::initializer_list<std::string_view> allowed,
+                                            bool top_level = false);
   // The items of a list; nullopt (reported) when `n` is not one.
   std::optional<std::vector<YAML::Node>> list(const YAML::Node& n, const std::string& what);
 
@@ -184,24 +186,34 @@ class loader {
   std::map<std::string, std::size_t> schedule_lines_;  // name -> line of first definition
   std::map<std::string, std::pair<std::string, std::size_t>> guid_lines_;  // lower-case guid
   bool auth_key_seen_ = false;
+  int merge_depth_ = 0;
   std::vector<std::pair<std::size_t, bool>> schedule_own_interval_;  // index, has its own
 };
 
 std::optional<std::vector<entry>> loader::mapping(const YAML::Node& n, const std::string& what,
-                                                  std::initializer_list<std::string_view> allowed) {
+                                                  std::initializer_list<std::string_view> allowed,
+                                                  bool top_level) {
   if (!n.IsMap()) {
     error(n, what + ": expected a mapping, got " + std::string(kind_of(n)));
     return std::nullopt;
   }
   std::vector<entry> out;
   std::map<std::string, int> seen;  // key -> 1-based line of its first appearance
+  std::vector<YAML::Node> merges;
   for (auto it = n.begin(); it != n.end(); ++it) {
-    const YAML::Node& k = it->first;
+    // Copies: `it->` yields a proxy that dies at the end of the expression.
+    const YAML::Node k = it->first;
+    const YAML::Node v = it->second;
     if (!k.IsScalar()) {
       error(k, what + ": keys must be plain names, got " + std::string(kind_of(k)));
       continue;
     }
     std::string key = k.Scalar();
+    if (key == "<<") {
+      merges.push_back(v);
+      continue;
+    }
+    if (top_level && key.starts_with("x-")) continue;  // a home for anchors
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string msg = what + ": unknown key " + quote(key);
       auto near = detail::closest(key, allowed);
@@ -217,7 +229,37 @@ std::optional<std::vector<entry>> loader::mapping(const YAML::Node& n, const std
                    std::to_string(pos->second) + ")");
       continue;
     }
-    out.push_back({std::move(key), k, it->second});
+    out.push_back({std::move(key), k, v});
+  }
+  // YAML merge keys: `<<: *defaults` or `<<: [*a, *b]` add the keys not given here; of
+  // several mappings the first that has a key wins.
+  for (const auto& m : merges) {
+    std::vector<YAML::Node> sources;
+    if (m.IsMap()) {
+      sources.push_back(m);
+    } else if (m.IsSequence()) {
+      for (auto it = m.begin(); it != m.end(); ++it) sources.push_back(*it);
+    } else {
+      error(m, what + ": '<<' merges a mapping (an alias such as *defaults), got " +
+                   std::string(kind_of(m)));
+      continue;
+    }
+    for (const auto& src : sources) {
+      if (!src.IsMap()) {
+        error(src, what + ": '<<' merges mappings, got " + std::string(kind_of(src)));
+        continue;
+      }
+      if (merge_depth_ >= 8) {
+        error(src, what + ": merges nested too deeply");
+        continue;
+      }
+      ++merge_depth_;
+      auto merged = mapping(src, what, allowed);
+      --merge_depth_;
+      if (!merged) continue;
+      for (auto& e : *merged)
+        if (seen.emplace(e.key, e.key_node.Mark().line + 1).second) out.push_back(std::move(e));
+    }
   }
   return out;
 }
@@ -775,7 +817,8 @@ load_result loader::run(std::string_view yaml) {
   }
   auto entries = mapping(root, "config",
                          {"sofy", "tls", "poll_interval", "state_file", "listen", "log_format",
-                          "log_level", "schedules", "webhooks"});
+                          "log_level", "schedules", "webhooks"},
+                         true);
   if (!entries) {
     result.errors = std::move(errors_);
     return result;
@@ -851,6 +894,13 @@ load_result loader::run(std::string_view yaml) {
   std::stable_sort(errors_.begin(), errors_.end(), [](const diagnostic& a, const diagnostic& b) {
     return a.line != b.line ? a.line < b.line : a.column < b.column;
   });
+  // A mistake inside an anchor is found once per alias that uses it; say it once.
+  errors_.erase(std::unique(errors_.begin(), errors_.end(),
+                            [](const diagnostic& a, const diagnostic& b) {
+                              return a.line == b.line && a.column == b.column &&
+                                     a.message == b.message;
+                            }),
+                errors_.end());
   result.errors = std::move(errors_);
   if (result.errors.empty()) result.value = std::move(cfg_);
   return result;

@@ -29,6 +29,8 @@
 //       title: "{schedule}"                slack, teams: templates, see template.hpp
 //       text: "Run {group} {outcome}"
 //
+// YAML anchors, aliases and merge keys (`<<: *defaults`) work; top-level keys starting
+// with "x-" are ignored, as a place to define anchors.
 // Relative paths (state_file, tls.ca_file) are relative to the config file's directory.
 // Office 365 connector URLs (*.webhook.office.com, outlook.office.com/webhook) were
 // retired in 2026 and are rejected with an error that says so.

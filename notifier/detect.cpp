@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <limits>
 #include <map>
 
@@ -104,6 +106,17 @@ void bound(schedule_state& s, std::size_t max_groups) {
   }
 }
 
+// "2026-12-04T10:00:00.123Z"
+std::string baseline_epoch(std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  auto ms = (floor<milliseconds>(now) - floor<seconds>(now)).count();
+  std::string t = format_rfc3339(now);
+  t.pop_back();  // 'Z'
+  std::array<char, 8> frac{};
+  std::snprintf(frac.data(), frac.size(), ".%03dZ", static_cast<int>(ms));
+  return t + frac.data();
+}
+
 }  // namespace
 
 detection detect(const schedule_state& saved, const observation& fresh,
@@ -114,6 +127,7 @@ detection detect(const schedule_state& saved, const observation& fresh,
 
   if (!saved.initialized) {
     next.initialized = true;
+    next.epoch = baseline_epoch(now);
     for (const auto& g : fresh.groups) {
       if (find_group(next, g.id)) continue;
       group_record r;
@@ -179,7 +193,7 @@ detection detect(const schedule_state& saved, const observation& fresh,
       next.groups.push_back(group_record{g.id, g.executed_at, false, 0, false, {}});
       rec = &next.groups.back();
       event e = make(event_type::run_started, g.id, *st);
-      e.id = detail::stable_id({"run_started", guid, g.id});
+      e.id = detail::stable_id({"run_started", guid, next.epoch, g.id});
       d.events.push_back(std::move(e));
     }
     if (!g.executed_at.empty()) rec->executed_at = g.executed_at;
@@ -200,7 +214,7 @@ detection detect(const schedule_state& saved, const observation& fresh,
         insert_test(*rec, {key, t->status, n});
       }
       event e = make(event_type::test_changed, g.id, *st);
-      e.id = detail::stable_id({"test_changed", guid, g.id, key, std::to_string(n)});
+      e.id = detail::stable_id({"test_changed", guid, next.epoch, g.id, key, std::to_string(n)});
       e.test = *t;
       e.previous_status = previous;
       d.events.push_back(std::move(e));
@@ -210,7 +224,7 @@ detection detect(const schedule_state& saved, const observation& fresh,
     if (finished && !rec->finished) {
       std::uint32_t n = ++rec->finishes;
       event e = make(event_type::run_finished, g.id, *st);
-      e.id = detail::stable_id({"run_finished", guid, g.id, std::to_string(n)});
+      e.id = detail::stable_id({"run_finished", guid, next.epoch, g.id, std::to_string(n)});
       for (const test_run* t : tests) e.tests.push_back(*t);
       d.events.push_back(std::move(e));
     }
@@ -254,6 +268,7 @@ std::string serialize_state(const schedule_state& s) {
   json::object root;
   root["version"] = state_format_version;
   root["initialized"] = s.initialized;
+  root["epoch"] = s.epoch;
   if (s.horizon)
     root["horizon"] = json::object{{"id", s.horizon->id}, {"executed_at", s.horizon->executed_at}};
   else
@@ -349,6 +364,7 @@ schedule_state parse_state(std::string_view text) {
 
   schedule_state s;
   s.initialized = as_bool(root, "initialized", "");
+  s.epoch = as_string(root, "epoch", "");
   const auto& hz = member(root, "horizon", "");
   if (!hz.is_null()) {
     const auto& h = as_object(hz, "horizon");

@@ -19,7 +19,8 @@
 // - Ids are stable: the same saved state and the same observation give the same ids,
 //   so re-detecting after a crash re-creates the same deliveries; every transition of
 //   a test counts, so a test failing, re-running and failing again in one group never
-//   reuses an id.
+//   reuses an id; and the baseline's time is part of them, so a state that is lost and
+//   re-baselined does not reuse ids either.
 // - The state stays bounded: at most max_groups groups, dropping the oldest finished
 //   ones first (never more than 2 * max_groups, even if that many are unfinished).
 //   Groups older than a dropped one are ignored from then on, so the run-group list's
@@ -66,6 +67,9 @@ struct group_record {
 // "no saved state": the next detection records a baseline.
 struct schedule_state {
   bool initialized = false;
+  // When the baseline was taken (RFC 3339, milliseconds). Part of every event id, so
+  // that a schedule whose state was lost and re-baselined never repeats an old id.
+  std::string epoch;
   std::vector<group_record> groups;  // newest first
   // The newest group ever dropped; listed groups not newer than it are ignored.
   std::optional<run_group> horizon;
@@ -103,7 +107,7 @@ std::vector<std::string> groups_to_poll(const schedule_state& saved,
 // Which of the events a webhook is told about: filter(event, notify_on), in event.hpp.
 
 // The state as text, to be saved as one blob per schedule: versioned JSON,
-//   {"version":1,"initialized":true,"horizon":{"id":..,"executed_at":..}|null,
+//   {"version":1,"initialized":true,"epoch":"...","horizon":{"id":..,"executed_at":..}|null,
 //    "groups":[{"id","executed_at","finished","finishes","polled",
 //               "tests":[{"key","status","transitions"}]}]}
 inline constexpr int state_format_version = 1;

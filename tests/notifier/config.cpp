@@ -567,6 +567,50 @@ TEST_CASE("config: secrets never appear in error messages") {
   check_clean(load(valid + "log_level: loud\n"), {slack_url, auth_key, "SLACKSECRET42"});
 }
 
+TEST_CASE("config: anchors, aliases and merge keys share settings") {
+  auto r = load(R"(x-slack: &slack
+  type: slack
+  url: ${SLACK_WEBHOOK_URL}
+  notify_on: [failed]
+sofy:
+  auth_key: ${SOFY_AUTH_KEY}
+schedules:
+  - name: Nightly smoke
+    guid: 0b6ef3f2-aaaa-bbbb-cccc-000000000001
+webhooks:
+  - <<: *slack
+    name: qa
+  - <<: [*slack]
+    name: ops
+    notify_on: [run_finished]
+)");
+  INFO(Catch::Detail::stringify(errors(r)));
+  REQUIRE(r);
+  REQUIRE(r.value->webhooks.size() == 2);
+  for (const auto& w : r.value->webhooks) {
+    CHECK(w.type == sink_type::slack);
+    CHECK(w.url == slack_url);
+  }
+  CHECK(r.value->webhooks[0].notify.has(sofy::run_status::failed));
+  CHECK_FALSE(r.value->webhooks[0].notify.run_finished);
+  CHECK(r.value->webhooks[1].notify.run_finished);  // the explicit key wins
+  CHECK_FALSE(r.value->webhooks[1].notify.has(sofy::run_status::failed));
+
+  // A mistake inside the anchor is reported where it is written.
+  CHECK(only_error(R"(x-slack: &slack
+  type: slak
+sofy: {auth_key: "${SOFY_AUTH_KEY}"}
+schedules: [{name: n, guid: 0b6ef3f2-aaaa-bbbb-cccc-000000000001}]
+webhooks:
+  - <<: *slack
+    name: qa
+    url: https://example.com/h
+)") == "t.yaml:2:9: webhook 'qa': type: 'slak' is not one of slack | teams | webhook; did you mean "
+       "'slack'?");
+  CHECK(only_error(replace(valid, "  - name: qa-slack", "  - <<: just text\n    name: qa-slack")) ==
+        "t.yaml:7:9: webhooks[0]: '<<' merges a mapping (an alias such as *defaults), got a string");
+}
+
 TEST_CASE("config: load_config_file names the file and resolves paths beside it") {
   temp_dir dir;
   auto path = dir.write("notifier.yaml", valid + "state_file: data/state.db\n");

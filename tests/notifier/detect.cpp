@@ -248,6 +248,11 @@ TEST_CASE("detect: ids are stable across re-detection and distinct across schedu
   auto d4 = detect(s, lower, now);
   REQUIRE(d4.events.size() == d1.events.size());
   CHECK(d4.events[0].id == d1.events[0].id);
+  // A state lost and re-baselined later does not repeat the ids of before.
+  auto rebased = detect({}, obs({rg(1)}, {gs("101", {t("A", run_status::running)})}), now + 1h).next;
+  CHECK(rebased.epoch == "2026-12-04T11:00:00.000Z");
+  CHECK(s.epoch == "2026-12-04T10:00:00.000Z");
+  for (const auto& e : detect(rebased, o, now + 2h).events) CHECK(ids.count(e.id) == 0);
   // Ids look like version-8 UUIDs.
   CHECK(d1.events[0].id.size() == 36);
   CHECK(d1.events[0].id[14] == '8');
@@ -402,19 +407,21 @@ TEST_CASE("detect: a damaged or foreign state is refused with what and where") {
         "state: version: format 2 was written by a newer sofy-notifier (this one reads up to 1)");
   CHECK(msg(R"({"version":0,"initialized":true,"horizon":null,"groups":[]})") ==
         "state: version: unknown format 0");
-  CHECK(msg(R"({"version":1,"initialized":"yes","horizon":null,"groups":[]})") ==
+  CHECK(msg(R"({"version":1,"initialized":"yes","epoch":"","horizon":null,"groups":[]})") ==
         "state: initialized: expected true or false");
   const std::string group =
       R"({"id":"1","executed_at":"","finished":false,"finishes":0,"polled":true,"tests":[)";
-  CHECK(msg(R"({"version":1,"initialized":true,"horizon":null,"groups":[)" + group +
+  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group +
             R"({"key":"a","status":"exploded","transitions":1}]}]})") ==
         "state: groups[0].tests[0].status: unknown status 'exploded'");
-  CHECK(msg(R"({"version":1,"initialized":true,"horizon":null,"groups":[)" + group +
+  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group +
             R"({"key":"a","status":"failed","transitions":-1}]}]})") ==
         "state: groups[0].tests[0].transitions: expected a whole number from 0 to 4294967295");
-  CHECK(msg(R"({"version":1,"initialized":true,"horizon":null,"groups":[)" + group + "]}," +
+  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group + "]}," +
             group + "]}]}") == "state: groups[1].id: duplicate group '1'");
-  CHECK(msg(R"({"version":1,"initialized":true,"horizon":{"id":1},"groups":[]})") ==
+  CHECK(msg(R"({"version":1,"initialized":true,"horizon":null,"groups":[]})") ==
+        "state: missing \"epoch\"");
+  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":{"id":1},"groups":[]})") ==
         "state: horizon.id: expected a string");
   CHECK(msg(std::string(100, '[') + std::string(100, ']')).rfind("state: not JSON (", 0) == 0);
 }
