@@ -111,8 +111,9 @@ enum class log_level { debug, info, warn, error };
 
 struct server_options {
   parser_limits limits;
-  // The whole request head must arrive within this time of its first byte; on a new connection
-  // the first byte (and the TLS handshake) must also arrive within it.
+  // A request head must be complete this long after its first byte. On a new connection the
+  // time counts from the accept and includes the TLS handshake (a client that connects and
+  // sends nothing is closed after it too).
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
   // A kept-alive connection with no new request for this long is closed.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
@@ -130,7 +131,9 @@ struct server_options {
 };
 
 // Take the request by value: the handler is a coroutine and may outlive the caller's argument.
-// `info` stays valid until the returned awaitable completes.
+// `info` stays valid until the returned awaitable completes. After stop(), a handler that is
+// suspended resumes once more (cancelled) on the executor: what it uses must still be alive
+// then, or the io_context must be destroyed first.
 using request_handler = std::function<asio::awaitable<reply>(request, const connection_info&)>;
 
 namespace detail {
