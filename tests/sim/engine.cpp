@@ -852,3 +852,36 @@ TEST_CASE("engine: the admin API starts runs and shows state") {
   CHECK(unknown.response.status == 404);
   CHECK(admin(e, "GET", "/_sim/requests").at("count").to_number<std::uint64_t>() == 1);  // only the status poll
 }
+
+TEST_CASE("engine: odd requests get answers, never exceptions") {
+  auto e = make(scenario_yaml("", "hooks: [{name: h}]\n"));
+  const std::vector<std::string> targets = {
+      "", "*", "/", "//", "/%", "/%zz", "/%00", "/_sim", "/_sim/", "/_sim/hooks/", "/_sim/requests?since=-1",
+      "/_sim/requests?since=99999999999999999999999", "/_sim/advance?polls=18446744073709551616",
+      "/_sim/advance?time=", "/hooks", "/hooks/", "/hooks/h/extra", base, base + guid, base + guid + "/status/",
+      base + guid + "/status/%FF", base + "%E2%82%AC/execute", base + guid + "/execute?appHash",
+      base + guid + "/execute?appHash=&appHash=x", "/scheduler-microservice/public/test-run/abort/" + guid + "?testRunGroupId",
+      "/device-microservice/public/devices/", "/parser-microservice/build-upload?userFriendlyBuildName=%",
+      std::string("/x\0y", 4), "/" + std::string(10000, 'a')};
+  for (const char* method : {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "get", ""}) {
+    for (const auto& target : targets) {
+      INFO(method << " " << target);
+      auto r = request(method, target);
+      r.body = std::string("\xff\xfe{\"", 4);
+      r.headers.add("Content-Type", "multipart/form-data; boundary=");
+      sim_reply reply;
+      REQUIRE_NOTHROW(reply = e.handle(r, t0));
+      CHECK(reply.response.status >= 200);
+      CHECK(reply.response.status <= 599);
+    }
+  }
+  // Upload bodies that are almost multipart.
+  for (const std::string body : {"--b", "--b\r\n", "--b\r\n\r\n", "--b\r\nContent-Disposition: form-data\r\n\r\n",
+                                 "--b--", "\r\n--b\r\n"}) {
+    auto r = request("POST", "/parser-microservice/build-upload");
+    r.headers.add("Content-Type", "multipart/form-data; boundary=b");
+    r.body = body;
+    INFO(body);
+    REQUIRE_NOTHROW(e.handle(r, t0));
+  }
+}
