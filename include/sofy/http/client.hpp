@@ -24,7 +24,7 @@
 //   named in sensitive_headers are dropped. More than max_redirects is error::too_many_redirects.
 // - Proxies: client_options::proxy, else (with use_env_proxy) the environment as read once at
 //   construction; see proxy.hpp.
-// - Errors: std::system_error with a sofy::http::error (or an Asio/system error for socket
+// - Errors: exchange_error (a std::system_error) with a sofy::http::error (or an Asio/system error for socket
 //   failures); what() names the step and host:port, never header values. Cancellation through
 //   the awaiting coroutine's cancellation slot: asio::error::operation_aborted.
 //
@@ -51,6 +51,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace sofy::http {
@@ -77,6 +78,29 @@ struct request_options {
   std::vector<std::string> sensitive_headers;
   // A body streamed from a file (request.body must then be empty); must outlive the request.
   const file_body* body_file = nullptr;
+};
+
+// What request() throws for a failed exchange (connect, write, read): the transport error
+// and how far the request got, so a caller can tell whether a non-idempotent request may
+// have reached the server. A failure before any byte was written is safe to repeat.
+class exchange_error : public std::system_error {
+ public:
+  exchange_error(std::error_code ec, std::string what_arg, bool request_sent, bool response_started)
+      : std::system_error(ec),
+        what_(std::make_shared<const std::string>(std::move(what_arg))),
+        request_sent_(request_sent),
+        response_started_(response_started) {}
+
+  const char* what() const noexcept override { return what_->c_str(); }
+  // Whether any byte of the request was handed to the socket.
+  bool request_sent() const noexcept { return request_sent_; }
+  // Whether any byte of a response arrived.
+  bool response_started() const noexcept { return response_started_; }
+
+ private:
+  std::shared_ptr<const std::string> what_;  // shared, so copying never throws
+  bool request_sent_;
+  bool response_started_;
 };
 
 struct client_stats {

@@ -98,8 +98,14 @@ SOFY_DECL asio::awaitable<response> client::exchange(origin* o, http::request* r
     if (!conn) {
       conn.emplace(executor_, ctx, t, opts_.limits);
       conn->set_deadline(opts->deadline);
-      auto connecting = conn->connect(*o, pool->proxy);  // arguments copied outside the co_await (GCC 12)
-      co_await std::move(connecting);
+      std::exception_ptr connect_failure;
+      try {
+        auto connecting = conn->connect(*o, pool->proxy);  // arguments copied outside the co_await (GCC 12)
+        co_await std::move(connecting);
+      } catch (const std::system_error& e) {
+        connect_failure = std::make_exception_ptr(exchange_error(e.code(), e.what(), false, false));
+      }
+      if (connect_failure) std::rethrow_exception(connect_failure);
       ++stats_.connections_opened;
     } else {
       conn->set_deadline(opts->deadline);
@@ -118,7 +124,8 @@ SOFY_DECL asio::awaitable<response> client::exchange(origin* o, http::request* r
       }
       co_return res;
     } catch (const std::system_error& e) {
-      failure = std::current_exception();
+      failure = std::make_exception_ptr(
+          exchange_error(e.code(), e.what(), conn->request_bytes_written() > 0, conn->response_started()));
       retry = attempt == 0 && reused && idempotent && !conn->response_started() &&
               detail::is_stale_connection_error(e.code());
     }
