@@ -309,7 +309,7 @@ json::object headers_json(const http::fields& h) {
   return o;
 }
 
-std::string status_text_of(const test_rt& t, const group_rt& g, time_point now) {
+const std::string& status_text_of(const test_rt& t, const group_rt& g, time_point now) {
   if (t.forced) return *t.forced;
   const auto& tl = t.spec.timeline;
   if (t.spec.clock == timeline_clock::polls) {
@@ -679,13 +679,20 @@ struct exchange {
     if (counts_as_poll) ++g->polls;
     const auto& spec = *s->spec;
     const bool number_ids = spec.ids == id_type::number;
+    // One arena for the whole answer: building the DOM is otherwise mostly malloc.
+    unsigned char buffer[16 * 1024];
+    json::monotonic_resource arena(buffer, sizeof buffer);
+    const json::storage_ptr sp(&arena);
+    json::array arr(sp);
+    arr.reserve(g->tests.size());
     if (spec.shape == status_shape::legacy) {
-      json::array arr;
+      const std::string scheduled_at = format_legacy_time(g->executed);
       for (const auto& t : g->tests) {
-        json::object o;
+        json::object o(sp);
+        o.reserve(9);
         o["Scheduled_Name"] = spec.name;
         o["ScenarioName"] = t.spec.scenario;
-        o["ScheduledAt"] = format_legacy_time(g->executed);
+        o["ScheduledAt"] = scheduled_at;
         o["Version"] = t.spec.version;
         o["CodeName"] = t.spec.code_name;
         o["BuildNumber"] = t.spec.build_number;
@@ -696,11 +703,12 @@ struct exchange {
       }
       return json_response(200, arr);
     }
-    json::array arr;
+    const json::value id = id_value(g->id, number_ids);
     for (const auto& t : g->tests) {
-      json::object o;
+      json::object o(sp);
+      o.reserve(7);
       o["scheduledRunName"] = spec.name;
-      o["testRunGroupId"] = id_value(g->id, number_ids);
+      o["testRunGroupId"] = id;
       o["scenarioName"] = t.spec.scenario;
       o["scheduledAt"] = g->executed_at;
       o["build"] = t.spec.build;
@@ -708,10 +716,10 @@ struct exchange {
       o["status"] = status_text_of(t, *g, now);
       arr.push_back(std::move(o));
     }
-    json::object out;
+    json::object out(sp);
     const std::size_t n = arr.size();
     if (spec.shape == status_shape::data_object) {
-      out["data"] = arr.empty() ? json::value(json::object{}) : arr.front();
+      out["data"] = arr.empty() ? json::value(json::object(sp)) : arr.front();
     } else {
       out["data"] = std::move(arr);
     }

@@ -46,6 +46,15 @@ void pretty(const json::value& v, int indent, int level, std::string& out) {
   }
 }
 
+// Concatenation by appending: GCC 12 warns wrongly (-Wrestrict) about `"literal" + string&&`
+// once inlined at -O2 and above.
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string out;
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
 std::string str(const json::value* v) {
   if (v && v->is_string()) return std::string(v->get_string());
   return {};
@@ -136,7 +145,7 @@ void teams_element(const json::value& e, std::string_view prefix, std::string& o
   } else if (type == "ActionSet") {
     if (const auto* actions = member(e, "actions"); actions && actions->is_array()) {
       for (const auto& a : actions->get_array()) {
-        add_line(out, prefix, "[" + str(member(a, "title")) + "](" + str(member(a, "url")) + ")");
+        add_line(out, prefix, cat("[", str(member(a, "title")), "](", str(member(a, "url")), ")"));
       }
     }
   } else if (!type.empty()) {
@@ -195,7 +204,7 @@ std::optional<std::string> render_teams(const json::value& payload) {
     }
     if (const auto* actions = member(*content, "actions"); actions && actions->is_array()) {
       for (const auto& act : actions->get_array()) {
-        add_line(out, "", "[" + str(member(act, "title")) + "](" + str(member(act, "url")) + ")");
+        add_line(out, "", cat("[", str(member(act, "title")), "](", str(member(act, "url")), ")"));
       }
     }
   }

@@ -2,6 +2,8 @@
 // the admin API, with time injected.
 #include <sim/engine.hpp>
 
+#include <sofy/decode.hpp>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -884,4 +886,105 @@ TEST_CASE("engine: odd requests get answers, never exceptions") {
     INFO(body);
     REQUIRE_NOTHROW(e.handle(r, t0));
   }
+}
+
+TEST_CASE("engine: the library's decoders read every shape the simulator serves") {
+  auto e = engine{load_scenario(std::string(SOFY_SIM_SCENARIOS) + "/shapes.yaml"), t0};
+  struct shape {
+    std::string guid;
+    bool names_group;
+  };
+  std::uint64_t next = 200001;
+  for (const auto& s : std::vector<shape>{{"11111111-1111-4111-8111-111111111111", true},
+                                          {"22222222-2222-4222-8222-222222222222", true},
+                                          {"33333333-3333-4333-8333-333333333333", true},
+                                          {"44444444-4444-4444-8444-444444444444", true},
+                                          {"55555555-5555-4555-8555-555555555555", false}}) {
+    INFO(s.guid);
+    const std::string id = std::to_string(next++);
+    const auto trig = sofy::decode_trigger(e.handle(request("POST", base + s.guid + "/execute"), t0).response.body);
+    if (s.names_group) {
+      CHECK(trig.group_id == id);
+    } else {
+      CHECK_FALSE(trig.group_id);
+    }
+    CHECK(trig.message == "Test runs are scheduled and in queue.");
+
+    const auto groups = sofy::decode_run_groups(e.handle(request("GET", base + s.guid + "/test-run-groups"), t0).response.body);
+    REQUIRE_FALSE(groups.empty());
+    CHECK(groups.front().id == id);  // the newest: how a client finds a run the trigger did not name
+    CHECK(groups.front().state == sofy::group_state::queued);
+
+    std::vector<sofy::run_status> seen;
+    for (int poll = 0; poll < 4; ++poll) {
+      const auto st = sofy::decode_status(e.handle(request("GET", base + s.guid + "/status/" + id), t0).response.body);
+      REQUIRE(st.tests.size() == 2);
+      CHECK(st.tests[0].scenario == "Login");
+      CHECK(st.tests[0].device == "Pixel 7");
+      CHECK(st.tests[1].device == "Apple iPhone13,2");
+      CHECK(st.tests[1].build == "1.4.0(77)");
+      seen.push_back(st.tests[1].status);
+      if (poll == 3) CHECK(st.outcome() == sofy::run_outcome::failed);
+    }
+    CHECK(seen == std::vector<sofy::run_status>{sofy::run_status::queued, sofy::run_status::running,
+                                                sofy::run_status::running, sofy::run_status::failed});
+    const auto done = sofy::decode_run_groups(e.handle(request("GET", base + s.guid + "/test-run-groups"), t0).response.body);
+    CHECK(done.front().state == sofy::group_state::complete_with_errors);
+  }
+
+  // data as one object
+  const std::string one = "66666666-6666-4666-8666-666666666666";
+  const auto trig = sofy::decode_trigger(e.handle(request("POST", base + one + "/execute"), t0).response.body);
+  REQUIRE(trig.group_id);
+  auto st = sofy::decode_status(e.handle(request("GET", base + one + "/status/" + *trig.group_id), t0).response.body);
+  REQUIRE(st.tests.size() == 1);
+  CHECK(st.tests[0].status == sofy::run_status::running);
+  st = sofy::decode_status(e.handle(request("GET", base + one + "/status/" + *trig.group_id), t0).response.body);
+  CHECK(st.tests[0].status == sofy::run_status::stopped);
+  CHECK(st.tests[0].raw_status == "Run Stopped");
+
+  // every spelling, unknown ones kept raw
+  st = sofy::decode_status(
+      e.handle(request("GET", base + "77777777-7777-4777-8777-777777777777/status/190000"), t0).response.body);
+  std::vector<sofy::run_status> got;
+  for (const auto& t : st.tests) got.push_back(t.status);
+  CHECK(got == std::vector<sofy::run_status>{sofy::run_status::not_executed, sofy::run_status::incomplete,
+                                             sofy::run_status::stopped, sofy::run_status::stopped,
+                                             sofy::run_status::queued, sofy::run_status::passed,
+                                             sofy::run_status::unknown});
+  CHECK(st.tests[6].raw_status == "Rebooting Device");
+
+  // abort, errors, applications, devices, upload
+  CHECK_FALSE(sofy::decode_message(
+                  e.handle(request("PUT", "/scheduler-microservice/public/test-run/abort/" + one), t0).response.body)
+                  .empty());
+  auto bad = request("GET", base + one + "/test-run-groups", false);
+  bad.headers.add("x-sofy-auth-key", "00000000-0000-0000-0000-000000000000");
+  const auto r = e.handle(bad, t0);
+  const auto err = sofy::decode_error_body(r.response.status, "", r.response.body);
+  CHECK(err.http_status() == 401);
+  CHECK(err.api_message() == "Invalid Auth Key.");
+  CHECK(sofy::decode_devices(e.handle(request("GET", "/device-microservice/public/devices/ANDROID"), t0).response.body)
+            .empty());
+  CHECK(sofy::decode_applications(e.handle(request("GET", "/application-microservice/public/applications"), t0).response.body)
+            .empty());
+}
+
+TEST_CASE("engine: the library's decoders read uploads, applications and devices") {
+  auto e = make(scenario_yaml());
+  const auto up = sofy::decode_upload(e.handle(upload_request("apk bytes"), t0).response.body);
+  CHECK(up.app_hash == app_hash_of("apk bytes"));
+  CHECK(up.message == "Application Upload Successful.");
+  const auto apps =
+      sofy::decode_applications(e.handle(request("GET", "/application-microservice/public/applications"), t0).response.body);
+  REQUIRE(apps.size() == 2);
+  CHECK(apps[0].guid == "3F2504E0-4F89-11D3-9A0C-0305E82C3301");
+  CHECK(apps[0].platform == "ANDROID");
+  CHECK(apps[0].name == "Shop");
+  REQUIRE(apps[0].builds.size() == 1);
+  CHECK(apps[0].builds[0] == sofy::app_build{"9e107d9d372bb6826bd81d3542a419d6", "77", "2.0.0(90)", "com.shop"});
+  CHECK(apps[1].builds[0].app_hash == up.app_hash);
+  const auto ios = sofy::decode_devices(e.handle(request("GET", "/device-microservice/public/devices/IOS"), t0).response.body);
+  REQUIRE(ios.size() == 1);
+  CHECK(ios[0] == sofy::device{"iPhone 15", "Apple", "17.2", "B2", "BUSY"});
 }
