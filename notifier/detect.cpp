@@ -8,7 +8,6 @@
 #include <array>
 #include <cstdio>
 #include <limits>
-#include <map>
 
 namespace sofy::notifier {
 namespace {
@@ -43,31 +42,48 @@ const run_group* find_listed(const std::vector<run_group>& listed, std::string_v
   return nullptr;
 }
 
-test_record* find_test(group_record& g, std::string_view key) {
+test_record* find_test(group_record& g, std::uint64_t key) {
   auto it = std::lower_bound(g.tests.begin(), g.tests.end(), key,
-                             [](const test_record& t, std::string_view k) { return t.key < k; });
+                             [](const test_record& t, std::uint64_t k) { return t.key < k; });
   return it != g.tests.end() && it->key == key ? &*it : nullptr;
 }
 
 void insert_test(group_record& g, test_record t) {
   auto it = std::lower_bound(g.tests.begin(), g.tests.end(), t.key,
-                             [](const test_record& r, const std::string& k) { return r.key < k; });
-  g.tests.insert(it, std::move(t));
+                             [](const test_record& r, std::uint64_t k) { return r.key < k; });
+  g.tests.insert(it, t);
 }
 
+struct keyed_test {
+  std::uint64_t key;
+  const test_run* test;
+};
+
 // The tests of an answer, each key once (the last occurrence wins, kept where the key
-// first appeared so the order stays the service's).
-std::vector<const test_run*> unique_tests(const group_status& st) {
-  std::map<std::string, std::size_t> last;
-  for (std::size_t i = 0; i < st.tests.size(); ++i) last[st.tests[i].key()] = i;
-  std::vector<const test_run*> out;
-  std::map<std::string, bool> emitted;
-  for (std::size_t i = 0; i < st.tests.size(); ++i) {
-    std::string k = st.tests[i].key();
-    if (emitted[k]) continue;
-    emitted[k] = true;
-    out.push_back(&st.tests[last[k]]);
+// first appeared so the order stays the service's). No allocation per test.
+std::vector<keyed_test> unique_tests(const group_status& st) {
+  std::vector<keyed_test> all;
+  all.reserve(st.tests.size());
+  for (const auto& t : st.tests) all.push_back({test_key_hash(t), &t});
+  std::vector<std::uint32_t> order(all.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return all[a].key < all[b].key; });
+  bool duplicates = false;
+  for (std::size_t i = 1; i < order.size() && !duplicates; ++i)
+    duplicates = all[order[i]].key == all[order[i - 1]].key;
+  if (!duplicates) return all;
+  std::vector<bool> keep(all.size(), true);
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && all[order[j + 1]].key == all[order[i]].key) ++j;
+    all[order[i]].test = all[order[j]].test;  // the first place, the last status
+    for (std::size_t k = i + 1; k <= j; ++k) keep[order[k]] = false;
+    i = j + 1;
   }
+  std::vector<keyed_test> out;
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (keep[i]) out.push_back(all[i]);
   return out;
 }
 
@@ -78,9 +94,11 @@ std::string lower(std::string s) {
 }
 
 void sort_newest_first(schedule_state& s) {
-  std::stable_sort(s.groups.begin(), s.groups.end(), [](const group_record& a, const group_record& b) {
+  auto by_age = [](const group_record& a, const group_record& b) {
     return newer(as_group(a), as_group(b));
-  });
+  };
+  if (!std::is_sorted(s.groups.begin(), s.groups.end(), by_age))
+    std::stable_sort(s.groups.begin(), s.groups.end(), by_age);
 }
 
 void forget(schedule_state& s, std::size_t index) {
@@ -89,7 +107,7 @@ void forget(schedule_state& s, std::size_t index) {
   s.groups.erase(s.groups.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
-void bound(schedule_state& s, std::size_t max_groups) {
+void bound(schedule_state& s, std::size_t max_groups, std::size_t detailed_finished) {
   sort_newest_first(s);
   while (s.groups.size() > max_groups) {
     std::size_t victim = s.groups.size();
@@ -103,6 +121,15 @@ void bound(schedule_state& s, std::size_t max_groups) {
       victim = s.groups.size() - 1;
     }
     forget(s, victim);
+  }
+  std::size_t finished = 0;
+  for (auto& g : s.groups) {
+    if (!g.finished) continue;
+    if (++finished > detailed_finished && !g.compacted) {
+      g.compacted = true;
+      g.tests.clear();
+      g.tests.shrink_to_fit();
+    }
   }
 }
 
@@ -119,6 +146,18 @@ std::string baseline_epoch(std::chrono::system_clock::time_point now) {
 
 }  // namespace
 
+std::uint64_t test_key_hash(const test_run& t) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto add = [&](unsigned char c) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  };
+  for (char c : t.scenario) add(static_cast<unsigned char>(c));
+  add(0x1f);
+  for (char c : t.device) add(static_cast<unsigned char>(c));
+  return h;
+}
+
 detection detect(const schedule_state& saved, const observation& fresh,
                  std::chrono::system_clock::time_point now, const detect_options& options) {
   detection d;
@@ -134,21 +173,22 @@ detection detect(const schedule_state& saved, const observation& fresh,
       r.id = g.id;
       r.executed_at = g.executed_at;
       r.finished = !active(g.state);
+      r.compacted = r.finished;  // its tests are unknown unless polled below
       next.groups.push_back(std::move(r));
     }
     for (const auto& st : fresh.statuses) {
       if (st.group_id.empty()) continue;
       group_record* r = find_group(next, st.group_id);
       if (!r) {
-        next.groups.push_back(group_record{st.group_id, {}, false, 0, false, {}});
+        next.groups.push_back(group_record{st.group_id, {}, false, 0, 0, false, {}});
         r = &next.groups.back();
       }
-      r->polled = true;
+      r->compacted = false;
       r->finished = st.finished();
       r->tests.clear();
-      for (const test_run* t : unique_tests(st)) insert_test(*r, {t->key(), t->status, 0});
+      for (const auto& [key, t] : unique_tests(st)) insert_test(*r, {key, t->status, 0});
     }
-    bound(next, max_groups);
+    bound(next, max_groups, options.detailed_finished);
     d.changed = true;
     return d;
   }
@@ -190,18 +230,24 @@ detection detect(const schedule_state& saved, const observation& fresh,
     group_record* rec = find_group(next, g.id);
     if (!rec) {
       if (!past_horizon(next, g)) continue;  // history the state has let go of
-      next.groups.push_back(group_record{g.id, g.executed_at, false, 0, false, {}});
+      next.groups.push_back(group_record{g.id, g.executed_at, false, 0, 0, false, {}});
       rec = &next.groups.back();
       event e = make(event_type::run_started, g.id, *st);
       e.id = detail::stable_id({"run_started", guid, next.epoch, g.id});
       d.events.push_back(std::move(e));
     }
     if (!g.executed_at.empty()) rec->executed_at = g.executed_at;
-    rec->polled = true;
 
+    const bool finished = st->finished();
     auto tests = unique_tests(*st);
-    for (const test_run* t : tests) {
-      std::string key = t->key();
+    if (rec->finished && !finished) ++rec->reopens;  // a re-run in a finished group
+    if (rec->compacted) {
+      // Nothing to compare with: a finished group stays as it is; one that re-opened
+      // starts again from its tests as now seen.
+      if (finished) continue;
+      rec->compacted = false;
+    }
+    for (const auto& [key, t] : tests) {
       std::optional<run_status> previous;
       std::uint32_t n = 0;
       if (test_record* tr = find_test(*rec, key)) {
@@ -214,24 +260,24 @@ detection detect(const schedule_state& saved, const observation& fresh,
         insert_test(*rec, {key, t->status, n});
       }
       event e = make(event_type::test_changed, g.id, *st);
-      e.id = detail::stable_id({"test_changed", guid, next.epoch, g.id, key, std::to_string(n)});
+      e.id = detail::stable_id({"test_changed", guid, next.epoch, g.id,
+                                std::to_string(rec->reopens), t->key(), std::to_string(n)});
       e.test = *t;
       e.previous_status = previous;
       d.events.push_back(std::move(e));
     }
 
-    bool finished = st->finished();
     if (finished && !rec->finished) {
       std::uint32_t n = ++rec->finishes;
       event e = make(event_type::run_finished, g.id, *st);
       e.id = detail::stable_id({"run_finished", guid, next.epoch, g.id, std::to_string(n)});
-      for (const test_run* t : tests) e.tests.push_back(*t);
+      for (const auto& kt : tests) e.tests.push_back(*kt.test);
       d.events.push_back(std::move(e));
     }
     rec->finished = finished;
   }
 
-  bound(next, max_groups);
+  bound(next, max_groups, options.detailed_finished);
   d.changed = next != saved;
   return d;
 }
@@ -264,68 +310,130 @@ std::vector<std::string> groups_to_poll(const schedule_state& saved,
 // ---------------------------------------------------------------------------
 // State serialisation
 
-std::string serialize_state(const schedule_state& s) {
-  json::object root;
-  root["version"] = state_format_version;
-  root["initialized"] = s.initialized;
-  root["epoch"] = s.epoch;
-  if (s.horizon)
-    root["horizon"] = json::object{{"id", s.horizon->id}, {"executed_at", s.horizon->executed_at}};
-  else
-    root["horizon"] = nullptr;
-  json::array groups;
-  groups.reserve(s.groups.size());
-  for (const auto& g : s.groups) {
-    json::array tests;
-    tests.reserve(g.tests.size());
-    for (const auto& t : g.tests)
-      tests.push_back(json::object{
-          {"key", t.key}, {"status", to_string(t.status)}, {"transitions", t.transitions}});
-    groups.push_back(json::object{{"id", g.id},
-                                  {"executed_at", g.executed_at},
-                                  {"finished", g.finished},
-                                  {"finishes", g.finishes},
-                                  {"polled", g.polled},
-                                  {"tests", std::move(tests)}});
+namespace {
+
+std::string hex_key(std::uint64_t k) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, k >>= 4) out[static_cast<std::size_t>(i)] = hex[k & 0xF];
+  return out;
+}
+
+std::optional<std::uint64_t> parse_hex_key(std::string_view s) {
+  if (s.size() != 16) return std::nullopt;
+  std::uint64_t k = 0;
+  for (char c : s) {
+    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) return std::nullopt;
+    k = (k << 4) | static_cast<std::uint64_t>(v);
   }
-  root["groups"] = std::move(groups);
-  return json::serialize(root);
+  return k;
+}
+
+}  // namespace
+
+namespace {
+
+// JSON text of a string (quoted and escaped).
+void put_string(std::string& out, std::string_view v) {
+  out += json::serialize(json::string_view(v.data(), v.size()));
+}
+
+}  // namespace
+
+// Written by hand rather than through a json::value: this runs after every poll that
+// changed something, for thousands of schedules.
+std::string serialize_state(const schedule_state& s) {
+  std::string out;
+  std::size_t tests = 0;
+  for (const auto& g : s.groups) tests += g.tests.size();
+  out.reserve(128 + s.groups.size() * 128 + tests * 56);
+  out += "{\"version\":" + std::to_string(state_format_version);
+  out += s.initialized ? ",\"initialized\":true" : ",\"initialized\":false";
+  out += ",\"epoch\":";
+  put_string(out, s.epoch);
+  out += ",\"horizon\":";
+  if (s.horizon) {
+    out += "{\"id\":";
+    put_string(out, s.horizon->id);
+    out += ",\"executed_at\":";
+    put_string(out, s.horizon->executed_at);
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += ",\"groups\":[";
+  for (std::size_t i = 0; i < s.groups.size(); ++i) {
+    const auto& g = s.groups[i];
+    if (i) out += ',';
+    out += "{\"id\":";
+    put_string(out, g.id);
+    out += ",\"executed_at\":";
+    put_string(out, g.executed_at);
+    out += g.finished ? ",\"finished\":true" : ",\"finished\":false";
+    out += ",\"finishes\":" + std::to_string(g.finishes);
+    out += ",\"reopens\":" + std::to_string(g.reopens);
+    out += g.compacted ? ",\"compacted\":true" : ",\"compacted\":false";
+    out += ",\"tests\":[";
+    for (std::size_t j = 0; j < g.tests.size(); ++j) {
+      const auto& t = g.tests[j];
+      if (j) out += ',';
+      out += "{\"key\":\"" + hex_key(t.key) + "\",\"status\":\"";
+      out += to_string(t.status);
+      out += "\",\"transitions\":" + std::to_string(t.transitions) + "}";
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
 }
 
 namespace {
 
-[[noreturn]] void bad(const std::string& where, const std::string& what) {
-  throw state_format_error("state: " + (where.empty() ? "" : where + ": ") + what);
+// Paths in messages ("groups[2].tests[0].status") are built only when something is wrong.
+struct path {
+  const path* parent = nullptr;
+  std::string_view key;
+  std::size_t index = static_cast<std::size_t>(-1);
+  std::string str() const {
+    std::string p = parent ? parent->str() : std::string();
+    if (!key.empty()) p += (p.empty() ? "" : ".") + std::string(key);
+    if (index != static_cast<std::size_t>(-1)) p += "[" + std::to_string(index) + "]";
+    return p;
+  }
+  path at(std::string_view k) const { return {this, k}; }
+  path item(std::size_t i) const { return {this, {}, i}; }
+};
+
+[[noreturn]] void bad(const path& where, const std::string& what) {
+  std::string p = where.str();
+  throw state_format_error("state: " + (p.empty() ? "" : p + ": ") + what);
 }
 
-const json::value& member(const json::object& o, std::string_view key, const std::string& where) {
+const json::value& member(const json::object& o, std::string_view key, const path& where) {
   auto it = o.find(key);
   if (it == o.end()) bad(where, "missing \"" + std::string(key) + "\"");
   return it->value();
 }
 
-std::string at(const std::string& where, std::string_view key) {
-  return where.empty() ? std::string(key) : where + "." + std::string(key);
-}
-
-const json::object& as_object(const json::value& v, const std::string& where) {
+const json::object& as_object(const json::value& v, const path& where) {
   if (!v.is_object()) bad(where, "expected an object");
   return v.get_object();
 }
 
-std::string as_string(const json::object& o, std::string_view key, const std::string& where) {
+std::string_view as_string(const json::object& o, std::string_view key, const path& where) {
   const auto& v = member(o, key, where);
-  if (!v.is_string()) bad(at(where, key), "expected a string");
-  return std::string(v.get_string());
+  if (!v.is_string()) bad(where.at(key), "expected a string");
+  return {v.get_string().data(), v.get_string().size()};
 }
 
-bool as_bool(const json::object& o, std::string_view key, const std::string& where) {
+bool as_bool(const json::object& o, std::string_view key, const path& where) {
   const auto& v = member(o, key, where);
-  if (!v.is_bool()) bad(at(where, key), "expected true or false");
+  if (!v.is_bool()) bad(where.at(key), "expected true or false");
   return v.get_bool();
 }
 
-std::uint32_t as_u32(const json::object& o, std::string_view key, const std::string& where) {
+std::uint32_t as_u32(const json::object& o, std::string_view key, const path& where) {
   const auto& v = member(o, key, where);
   std::int64_t n = -1;
   if (v.is_int64())
@@ -333,75 +441,79 @@ std::uint32_t as_u32(const json::object& o, std::string_view key, const std::str
   else if (v.is_uint64() && v.get_uint64() <= std::numeric_limits<std::uint32_t>::max())
     n = static_cast<std::int64_t>(v.get_uint64());
   if (n < 0 || n > std::numeric_limits<std::uint32_t>::max())
-    bad(at(where, key), "expected a whole number from 0 to 4294967295");
+    bad(where.at(key), "expected a whole number from 0 to 4294967295");
   return static_cast<std::uint32_t>(n);
 }
 
 }  // namespace
 
 schedule_state parse_state(std::string_view text) {
-  json::value v;
-  try {
-    json::parse_options po;
-    po.max_depth = 16;
-    boost::system::error_code ec;
-    v = json::parse(json::string_view(text.data(), text.size()), ec, {}, po);
-    if (ec) bad("", "not JSON (" + ec.message() + ")");
-  } catch (const state_format_error&) {
-    throw;
-  } catch (const std::exception& e) {
-    bad("", std::string("not JSON (") + e.what() + ")");
-  }
-  const auto& root = as_object(v, "");
-  const auto& ver = member(root, "version", "");
-  if (!ver.is_int64() && !ver.is_uint64()) bad("version", "expected a number");
+  const path root_path;
+  // One arena for the whole document: parsing allocates once or twice, not per value.
+  json::monotonic_resource arena;
+  json::parse_options po;
+  po.max_depth = 16;
+  boost::system::error_code ec;
+  json::value v = json::parse(json::string_view(text.data(), text.size()), ec, &arena, po);
+  if (ec) bad(root_path, "not JSON (" + ec.message() + ")");
+  const auto& root = as_object(v, root_path);
+  const auto& ver = member(root, "version", root_path);
+  if (!ver.is_int64() && !ver.is_uint64()) bad(root_path.at("version"), "expected a number");
   auto version = ver.is_int64() ? ver.get_int64() : static_cast<std::int64_t>(ver.get_uint64());
   if (version > state_format_version || ver.is_uint64())
-    bad("version", "format " + std::to_string(version) +
-                       " was written by a newer sofy-notifier (this one reads up to " +
-                       std::to_string(state_format_version) + ")");
-  if (version < 1) bad("version", "unknown format " + std::to_string(version));
+    bad(root_path.at("version"), "format " + std::to_string(version) +
+                                     " was written by a newer sofy-notifier (this one reads up to " +
+                                     std::to_string(state_format_version) + ")");
+  if (version < 1) bad(root_path.at("version"), "unknown format " + std::to_string(version));
 
   schedule_state s;
-  s.initialized = as_bool(root, "initialized", "");
-  s.epoch = as_string(root, "epoch", "");
-  const auto& hz = member(root, "horizon", "");
+  s.initialized = as_bool(root, "initialized", root_path);
+  s.epoch = as_string(root, "epoch", root_path);
+  const auto& hz = member(root, "horizon", root_path);
   if (!hz.is_null()) {
-    const auto& h = as_object(hz, "horizon");
+    const path hp = root_path.at("horizon");
+    const auto& h = as_object(hz, hp);
     run_group g;
-    g.id = as_string(h, "id", "horizon");
-    g.executed_at = as_string(h, "executed_at", "horizon");
+    g.id = as_string(h, "id", hp);
+    g.executed_at = as_string(h, "executed_at", hp);
     s.horizon = std::move(g);
   }
-  const auto& groups = member(root, "groups", "");
-  if (!groups.is_array()) bad("groups", "expected an array");
+  const path gp = root_path.at("groups");
+  const auto& groups = member(root, "groups", root_path);
+  if (!groups.is_array()) bad(gp, "expected an array");
+  s.groups.reserve(groups.get_array().size());
   std::size_t gi = 0;
   for (const auto& gv : groups.get_array()) {
-    std::string where = "groups[" + std::to_string(gi++) + "]";
+    const path where = gp.item(gi++);
     const auto& go = as_object(gv, where);
     group_record g;
     g.id = as_string(go, "id", where);
     g.executed_at = as_string(go, "executed_at", where);
     g.finished = as_bool(go, "finished", where);
     g.finishes = as_u32(go, "finishes", where);
-    g.polled = as_bool(go, "polled", where);
+    g.reopens = as_u32(go, "reopens", where);
+    g.compacted = as_bool(go, "compacted", where);
+    const path tp = where.at("tests");
     const auto& tests = member(go, "tests", where);
-    if (!tests.is_array()) bad(at(where, "tests"), "expected an array");
+    if (!tests.is_array()) bad(tp, "expected an array");
+    g.tests.reserve(tests.get_array().size());
     std::size_t ti = 0;
     for (const auto& tv : tests.get_array()) {
-      std::string tw = where + ".tests[" + std::to_string(ti++) + "]";
+      const path tw = tp.item(ti++);
       const auto& to = as_object(tv, tw);
       test_record t;
-      t.key = as_string(to, "key", tw);
-      std::string st = as_string(to, "status", tw);
+      auto key = parse_hex_key(as_string(to, "key", tw));
+      if (!key) bad(tw.at("key"), "expected 16 lower-case hex digits");
+      t.key = *key;
+      std::string_view st = as_string(to, "status", tw);
       auto status = run_status_from_name(st);
-      if (!status) bad(at(tw, "status"), "unknown status '" + st + "'");
+      if (!status) bad(tw.at("status"), "unknown status '" + std::string(st) + "'");
       t.status = *status;
       t.transitions = as_u32(to, "transitions", tw);
-      if (find_test(g, t.key)) bad(at(tw, "key"), "duplicate test");
-      insert_test(g, std::move(t));
+      if (find_test(g, t.key)) bad(tw.at("key"), "duplicate test");
+      insert_test(g, t);
     }
-    if (find_group(s, g.id)) bad(at(where, "id"), "duplicate group '" + g.id + "'");
+    if (find_group(s, g.id)) bad(where.at("id"), "duplicate group '" + g.id + "'");
     s.groups.push_back(std::move(g));
   }
   return s;

@@ -24,7 +24,9 @@
 // - The state stays bounded: at most max_groups groups, dropping the oldest finished
 //   ones first (never more than 2 * max_groups, even if that many are unfinished).
 //   Groups older than a dropped one are ignored from then on, so the run-group list's
-//   history never comes back as "new".
+//   history never comes back as "new". Only the newest detailed_finished finished
+//   groups keep their tests' statuses (for re-runs of a finished group, whose
+//   unchanged tests then stay silent); older finished groups keep their id only.
 // - Within one poll, events come oldest group first; within a group run_started, then
 //   test_changed in the order of the status answer, then run_finished. A status whose
 //   group_id is empty is ignored. When a test appears twice in one answer (same
@@ -45,20 +47,29 @@
 
 namespace sofy::notifier {
 
-// What the state remembers of one test of a group.
+// What the state remembers of one test of a group. The test is known by a 64-bit hash
+// of test_run::key() (scenario + '\x1f' + device), which keeps the state small: some
+// 16 bytes a test, for ten thousand schedules at once.
 struct test_record {
-  std::string key;  // test_run::key(): scenario + '\x1f' + device
+  std::uint64_t key = 0;  // test_key_hash()
   run_status status = run_status::unknown;
   std::uint32_t transitions = 0;  // status changes recorded; part of each test_changed id
   friend bool operator==(const test_record&, const test_record&) = default;
 };
+
+// FNV-1a (64 bit) of scenario + '\x1f' + device: stable across builds and platforms.
+std::uint64_t test_key_hash(const test_run& t) noexcept;
 
 struct group_record {
   std::string id;
   std::string executed_at;  // from the run-group list, for ordering
   bool finished = false;
   std::uint32_t finishes = 0;  // run_finished events emitted; part of their ids
-  bool polled = false;         // its status has been seen (a baseline may know only the list)
+  std::uint32_t reopens = 0;   // finished, then active again; part of test_changed ids
+  // The tests are not known: a finished group past the newest few keeps no test
+  // records (the state stays small), nor does a finished group a baseline saw only in
+  // the list. Should it re-open, its tests count as first seen.
+  bool compacted = false;
   std::vector<test_record> tests;  // sorted by key
   friend bool operator==(const group_record&, const group_record&) = default;
 };
@@ -91,6 +102,7 @@ struct detection {
 
 struct detect_options {
   std::size_t max_groups = 20;
+  std::size_t detailed_finished = 2;
 };
 
 detection detect(const schedule_state& saved, const observation& fresh,
@@ -108,8 +120,8 @@ std::vector<std::string> groups_to_poll(const schedule_state& saved,
 
 // The state as text, to be saved as one blob per schedule: versioned JSON,
 //   {"version":1,"initialized":true,"epoch":"...","horizon":{"id":..,"executed_at":..}|null,
-//    "groups":[{"id","executed_at","finished","finishes","polled",
-//               "tests":[{"key","status","transitions"}]}]}
+//    "groups":[{"id","executed_at","finished","finishes","reopens","compacted",
+//               "tests":[{"key":"<16 hex digits>","status","transitions"}]}]}
 inline constexpr int state_format_version = 1;
 std::string serialize_state(const schedule_state& s);
 

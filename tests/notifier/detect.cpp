@@ -81,12 +81,15 @@ TEST_CASE("detect: the first observation records a baseline and emits nothing") 
   REQUIRE(d.next.groups.size() == 2);
   CHECK(d.next.groups[0].id == "102");  // newest first
   CHECK(d.next.groups[0].finished);     // from the list: complete
-  CHECK_FALSE(d.next.groups[0].polled);
+  CHECK(d.next.groups[0].compacted);    // its tests were not seen
   CHECK(d.next.groups[1].id == "101");
-  CHECK(d.next.groups[1].polled);
+  CHECK_FALSE(d.next.groups[1].compacted);
   CHECK_FALSE(d.next.groups[1].finished);
   REQUIRE(d.next.groups[1].tests.size() == 2);
-  CHECK(d.next.groups[1].tests[0].status == run_status::failed);
+  auto login = std::find_if(d.next.groups[1].tests.begin(), d.next.groups[1].tests.end(),
+                            [](const test_record& r) { return r.key == test_key_hash(t("Login", run_status::failed)); });
+  REQUIRE(login != d.next.groups[1].tests.end());
+  CHECK(login->status == run_status::failed);
 
   // Even an empty first poll is a baseline: what comes after is news.
   auto empty = detect({}, obs({}, {}), now);
@@ -356,6 +359,53 @@ TEST_CASE("detect: unfinished groups are dropped last, and never beyond twice th
   CHECK(ids == std::vector<std::string>{"109", "108", "106", "105", "104", "103"});
 }
 
+TEST_CASE("detect: only the newest finished groups keep their tests; re-runs are handled") {
+  detect_options opt{.max_groups = 10, .detailed_finished = 2};
+  auto s = detect({}, obs({}, {}), now, opt).next;
+  std::vector<run_group> list;
+  for (int i = 1; i <= 5; ++i) {
+    list.push_back(rg(i, group_state::complete));
+    s = detect(s, obs(list, {gs(std::to_string(100 + i),
+                                {t("A", run_status::failed), t("B", run_status::passed)})}),
+               now, opt)
+            .next;
+  }
+  REQUIRE(s.groups.size() == 5);
+  for (const auto& g : s.groups) {
+    INFO(g.id);
+    CHECK(g.finished);
+    bool newest_two = g.id == "105" || g.id == "104";
+    CHECK(g.compacted == !newest_two);
+    CHECK(g.tests.size() == (newest_two ? 2u : 0u));
+  }
+
+  // Re-running the failed test of a recent group: only that test speaks.
+  auto r1 = detect(s, obs(list, {gs("105", {t("A", run_status::running), t("B", run_status::passed)})}), now, opt);
+  REQUIRE(types(r1) == std::vector{changed});
+  CHECK(*r1.events[0].previous_status == run_status::failed);
+  auto r2 = detect(r1.next, obs(list, {gs("105", {t("A", run_status::passed), t("B", run_status::passed)})}), now, opt);
+  REQUIRE(types(r2) == std::vector{changed, finished});
+  CHECK(r2.events[1].outcome == run_outcome::passed);
+
+  // An old, compacted group: polled while still finished, nothing is said...
+  auto quiet = detect(s, obs(list, {gs("101", {t("A", run_status::failed), t("B", run_status::passed)})}), now, opt);
+  CHECK(quiet.events.empty());
+  // ...and when it re-opens, its tests count as first seen, with ids of their own.
+  auto reopened = detect(s, obs(list, {gs("101", {t("A", run_status::running), t("B", run_status::passed)})}), now, opt);
+  REQUIRE(types(reopened) == std::vector{changed, changed});
+  CHECK_FALSE(reopened.events[0].previous_status);
+  auto g101 = std::find_if(reopened.next.groups.begin(), reopened.next.groups.end(),
+                           [](const group_record& g) { return g.id == "101"; });
+  REQUIRE(g101 != reopened.next.groups.end());
+  CHECK(g101->reopens == 1);
+  CHECK_FALSE(g101->compacted);
+  auto first = detect(detect({}, obs({}, {}), now, opt).next,
+                      obs({rg(1)}, {gs("101", {t("A", run_status::running), t("B", run_status::passed)})}), now, opt);
+  std::set<std::string> before;
+  for (const auto& e : first.events) before.insert(e.id);
+  for (const auto& e : reopened.events) CHECK(before.count(e.id) == 0);
+}
+
 TEST_CASE("detect: groups_to_poll asks for new, unfinished and re-opened groups") {
   std::vector<run_group> list = {rg(1, group_state::complete), rg(2, group_state::running),
                                  rg(3, group_state::queued), rg(4, group_state::complete_with_errors)};
@@ -391,6 +441,15 @@ TEST_CASE("detect: the state round-trips through its versioned text form") {
   CHECK(parse_state(serialize_state({})) == schedule_state{});
 }
 
+TEST_CASE("detect: tests are known by a stable 64-bit hash of scenario and device") {
+  // FNV-1a 64 computed independently (Python) for "Login\x1fPixel 7" and "\x1f".
+  CHECK(test_key_hash(t("Login", run_status::passed)) == 0x53914942ee601110ULL);
+  CHECK(test_key_hash(t("", run_status::passed, {}, "")) == 0xaf63d24c8601db8eULL);
+  CHECK(test_key_hash(t("Login", run_status::failed, "x")) == test_key_hash(t("Login", run_status::passed)));
+  CHECK(test_key_hash(t("Login", run_status::passed, {}, "Pixel 8")) != test_key_hash(t("Login", run_status::passed)));
+  CHECK(test_key_hash(t("ab", run_status::passed, {}, "c")) != test_key_hash(t("a", run_status::passed, {}, "bc")));
+}
+
 TEST_CASE("detect: a damaged or foreign state is refused with what and where") {
   auto msg = [](std::string_view text) {
     try {
@@ -410,13 +469,20 @@ TEST_CASE("detect: a damaged or foreign state is refused with what and where") {
   CHECK(msg(R"({"version":1,"initialized":"yes","epoch":"","horizon":null,"groups":[]})") ==
         "state: initialized: expected true or false");
   const std::string group =
-      R"({"id":"1","executed_at":"","finished":false,"finishes":0,"polled":true,"tests":[)";
+      R"({"id":"1","executed_at":"","finished":false,"finishes":0,"reopens":0,"compacted":false,"tests":[)";
   CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group +
-            R"({"key":"a","status":"exploded","transitions":1}]}]})") ==
+            R"({"key":"00000000000000aa","status":"exploded","transitions":1}]}]})") ==
         "state: groups[0].tests[0].status: unknown status 'exploded'");
   CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group +
-            R"({"key":"a","status":"failed","transitions":-1}]}]})") ==
+            R"({"key":"00000000000000aa","status":"failed","transitions":-1}]}]})") ==
         "state: groups[0].tests[0].transitions: expected a whole number from 0 to 4294967295");
+  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group +
+            R"({"key":"A","status":"failed","transitions":1}]}]})") ==
+        "state: groups[0].tests[0].key: expected 16 lower-case hex digits");
+  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group +
+            R"({"key":"00000000000000aa","status":"failed","transitions":1},)" +
+            R"({"key":"00000000000000aa","status":"failed","transitions":1}]}]})") ==
+        "state: groups[0].tests[1].key: duplicate test");
   CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group + "]}," +
             group + "]}]}") == "state: groups[1].id: duplicate group '1'");
   CHECK(msg(R"({"version":1,"initialized":true,"horizon":null,"groups":[]})") ==
