@@ -7,6 +7,7 @@
 #include "sim/engine.hpp"
 #include "sim/render.hpp"
 #include "sim/scenario.hpp"
+#include "sim/serve.hpp"
 
 #include <sofy/http/server.hpp>
 
@@ -87,30 +88,6 @@ void write_port_file(const std::string& path, unsigned short port) {
   }
 }
 
-sofy::http::reply to_reply(sofy::sim::sim_reply r) {
-  sofy::http::reply out{std::move(r.response)};
-  out.delay = r.delay;
-  out.stall = r.stall;
-  out.chunked = r.chunked;
-  out.chunk_size = r.chunk_size;
-  out.close = r.close;
-  if (r.cut_after) {
-    out.cut_after = r.cut_after;
-    switch (r.cut) {
-      case sofy::sim::answer_spec::cut_kind::close: out.cut = sofy::http::cut_action::close; break;
-      case sofy::sim::answer_spec::cut_kind::reset: out.cut = sofy::http::cut_action::reset; break;
-      case sofy::sim::answer_spec::cut_kind::stall: out.cut = sofy::http::cut_action::stall; break;
-    }
-  }
-  if (r.drop) out.raw = std::string();  // nothing at all, then close
-  return out;
-}
-
-// Arguments by value: a coroutine must not hold references into its caller.
-asio::awaitable<sofy::http::reply> serve(engine* eng, sofy::http::request req, sofy::sim::peer_info peer) {
-  co_return to_reply(eng->handle(req, std::chrono::system_clock::now(), peer));
-}
-
 std::string request_line(const sofy::sim::request_record& r) {
   std::string line = std::to_string(r.seq) + " " + r.method + " " + r.target + " -> ";
   line += r.status ? std::to_string(r.status) : std::string("(no answer)");
@@ -179,9 +156,7 @@ int main(int argc, char** argv) {
     if (level == sofy::http::log_level::info && verbose < 1) return;
     std::cerr << "sofy-sim: " << msg << "\n";
   };
-  sofy::http::request_handler handler = [&eng](sofy::http::request req, const sofy::http::connection_info& ci) {
-    return serve(&eng, std::move(req), sofy::sim::peer_info{ci.id, ci.request_index, ci.tls});
-  };
+  const sofy::http::request_handler handler = sofy::sim::handler(eng);
 
   std::optional<sofy::http::server> srv;
   try {
