@@ -126,6 +126,9 @@ std::vector<outgoing> render(const batch& b, const webhook_config& hook) {
   // The mention goes after truncation, so it is never cut.
   std::string summary = render_template(hook.text.empty() ? default_text : hook.text, fields,
                                         &escape_field);
+  // Slack rejects a section with empty text.
+  if (summary.find_first_not_of(" \t\n") == std::string::npos)
+    summary = render_template(default_text, fields, &escape_field);
   std::string tail = mention ? " " + hook.mention : std::string();
   summary = utf8_truncate(detail::utf8_sanitize(summary),
                           max_section_chars - std::min(max_section_chars / 2, utf8_length(tail))) +

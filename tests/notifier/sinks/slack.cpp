@@ -155,6 +155,13 @@ TEST_CASE("slack: text from the service is escaped; the templates apply") {
   CHECK(text_of(blocks[2]).find("*&lt;script&gt;&amp;*") != std::string::npos);
 }
 
+TEST_CASE("slack: a template that renders empty falls back to the default text") {
+  auto w = hook();
+  w.text = "  ";
+  auto msg = render_one(batch{nightly, {change("Login", run_status::failed, run_status::running, "e1")}}, w);
+  CHECK(text_of(msg.at("blocks").as_array()[1]).rfind("Run 123456 running: ", 0) == 0);
+}
+
 TEST_CASE("slack: 500 changes stay within Slack's limits and end with \"and N more\"") {
   batch b{nightly, {}};
   for (int i = 0; i < 500; ++i)
