@@ -48,14 +48,25 @@ inline std::string integer_text(double d) {
   return std::string(buf, r.ptr);
 }
 
-// `Schema` provides:
-//   static constexpr std::size_t slots;
-//   static constexpr field_spec fields[];
-//   void finish(std::array<std::string, slots>& values);  // one record read
-//   void restart();  // forget the records read so far ("data" came again)
-// The values keep their capacity from record to record: copy out of them rather
-// than move, so that a record costs no allocation beyond the result's own strings.
-template <class Schema>
+inline constexpr std::size_t max_record_slots = 16;
+
+// The values of one record, by slot. They keep their capacity from record to
+// record: copy out of them rather than move, so that a record costs no allocation
+// beyond the result's own strings.
+using record_values = std::array<std::string, max_record_slots>;
+
+// What to read from each record and where it goes. A plain table rather than a
+// template parameter, so that the parser is instantiated once for every decoder:
+// that keeps the header's compile time down.
+struct record_schema {
+  const field_spec* fields;
+  std::size_t field_count;
+  std::size_t slots;  // at most max_record_slots
+  void* sink;
+  void (*finish)(void* sink, record_values& values);  // one record read
+  void (*restart)(void* sink);                         // forget the records so far ("data" came again)
+};
+
 class records_handler {
  public:
   static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
@@ -63,7 +74,7 @@ class records_handler {
   static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
   static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
 
-  records_handler(Schema& schema, std::string_view what, std::string& message_out)
+  records_handler(const record_schema& schema, std::string_view what, std::string& message_out)
       : message(message_out), schema_(schema), what_(what) {}
 
   std::string& message;    // the top-level "message", when sent; cleared at the start
@@ -113,7 +124,7 @@ class records_handler {
       return true;
     }
     if (state_ == state::record) {
-      schema_.finish(values_);
+      schema_.finish(schema_.sink, values_);
       ++index_;
       state_ = in_array_ ? state::records : state::root;
       if (in_array_) pending_ = pending::record;
@@ -174,7 +185,7 @@ class records_handler {
     }
     if (state_ == state::root) {
       if (key == "data" || key == "Data") {
-        if (saw_data) schema_.restart();  // a repeated key: the last one counts, as in a DOM
+        if (saw_data) schema_.restart(schema_.sink);  // a repeated key: the last one counts, as in a DOM
         saw_data = true;
         data_key_ = key == "data" ? "data" : "Data";
         pending_ = pending::data;
@@ -187,7 +198,8 @@ class records_handler {
     } else {
       field_ = nullptr;
       if (!key.empty()) {
-        for (const auto& f : Schema::fields) {
+        for (std::size_t i = 0; i < schema_.field_count; ++i) {
+          const auto& f = schema_.fields[i];
           if (f.name.size() == key.size() && f.name[0] == key[0] &&
               std::char_traits<char>::compare(f.name.data(), key.data(), key.size()) == 0) {
             field_ = &f;
@@ -269,7 +281,7 @@ class records_handler {
 
   void begin_record() {
     state_ = state::record;
-    for (auto& v : values_) v.clear();
+    for (std::size_t i = 0; i < schema_.slots; ++i) values_[i].clear();
     ranks_.fill(0xFF);
   }
 
@@ -366,10 +378,10 @@ class records_handler {
     return type_error(ec, got);
   }
 
-  Schema& schema_;
+  const record_schema& schema_;
   std::string_view what_;
-  std::array<std::string, Schema::slots> values_{};
-  std::array<std::uint8_t, Schema::slots> ranks_{};
+  record_values values_{};
+  std::array<std::uint8_t, max_record_slots> ranks_{};
   std::string key_;
   const field_spec* field_ = nullptr;
   std::string* target_ = nullptr;

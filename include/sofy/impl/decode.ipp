@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
+#include <iterator>
 #include <optional>
 
 namespace sofy {
@@ -18,9 +19,10 @@ namespace detail::decoding {
 
 namespace json = boost::json;
 
-// Scratch memory for one decode: the parser's stack and an arena for the DOM, both
-// on the caller's stack, so a typical status answer (tens of tests) is parsed with
-// no heap allocation beyond the strings that end up in the result.
+// Scratch memory for the DOM decoders (trigger, applications, upload, message, error
+// bodies: small or rare answers): the parser's stack and an arena for the DOM, both
+// on the caller's stack, so a typical answer costs no heap allocation beyond the
+// strings of the result. The frequent list answers skip the DOM (json_records.hpp).
 struct arena {
   unsigned char parser_stack[2048];
   unsigned char dom[12288];
@@ -381,14 +383,14 @@ inline std::string loose_text(const json::object& o, std::initializer_list<std::
 }
 
 // Runs the streaming reader over a list answer; returns the top-level message.
-template <class Schema>
-void read_records(std::string_view body, std::string_view what, Schema& schema, std::string& message) {
+inline void read_records(std::string_view body, std::string_view what, const record_schema& schema,
+                         std::string& message) {
   const where root;
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) fail(what, root, "empty body (expected JSON)");
   json::parse_options opt;
   opt.max_depth = 32;
   message.clear();
-  json::basic_parser<records_handler<Schema>> p(opt, schema, what, message);
+  json::basic_parser<records_handler> p(opt, schema, what, message);
   json::error_code ec;
   const std::size_t n = p.write_some(false, body.data(), body.size(), ec);
   auto& h = p.handler();
@@ -403,6 +405,15 @@ void read_records(std::string_view body, std::string_view what, Schema& schema, 
     fail(what, root, problem);
   }
   if (h.root_is_object && !h.saw_data) fail(what, root, "missing \"data\"");
+}
+
+// The table for a schema struct S (fields, slots, finish, restart).
+template <class S>
+record_schema schema_of(S& sink) noexcept {
+  static_assert(S::slots <= max_record_slots);
+  return {S::fields, std::size(S::fields), S::slots, &sink,
+          [](void* p, record_values& v) { static_cast<S*>(p)->finish(v); },
+          [](void* p) { static_cast<S*>(p)->restart(); }};
 }
 
 struct status_schema {
@@ -452,7 +463,7 @@ struct status_schema {
     out.group_id.clear();
   }
 
-  void finish(std::array<std::string, slots>& v) {
+  void finish(record_values& v) {
     if (count == out.tests.size()) out.tests.emplace_back();
     // Assigning keeps the capacity of a reused test_run's strings.
     test_run& t = out.tests[count++];
@@ -507,7 +518,7 @@ struct run_groups_schema {
 
   void restart() noexcept { out.clear(); }
 
-  void finish(std::array<std::string, slots>& v) {
+  void finish(record_values& v) {
     run_group& g = out.emplace_back();
     g.id = v[id];
     g.executed_at = v[executed_at];
@@ -538,7 +549,7 @@ struct devices_schema {
 
   void restart() noexcept { out.clear(); }
 
-  void finish(std::array<std::string, slots>& v) {
+  void finish(record_values& v) {
     out.push_back(device{v[name], v[manufacturer], v[os_version], v[serial], v[state]});
   }
 };
@@ -549,7 +560,7 @@ SOFY_DECL void decode_status(std::string_view body, group_status& out) {
   namespace d = detail::decoding;
   out.group_id.clear();
   d::status_schema schema{out};
-  d::read_records(body, "status response", schema, out.message);
+  d::read_records(body, "status response", d::schema_of(schema), out.message);
   out.tests.resize(schema.count);
 }
 
@@ -564,7 +575,7 @@ SOFY_DECL std::vector<run_group> decode_run_groups(std::string_view body) {
   std::vector<run_group> out;
   d::run_groups_schema schema{out};
   std::string message;
-  d::read_records(body, "run groups response", schema, message);
+  d::read_records(body, "run groups response", d::schema_of(schema), message);
   // Newest first; the timestamps are read once, not at every comparison.
   std::vector<std::pair<std::optional<timestamp>, std::size_t>> keys;
   keys.reserve(out.size());
@@ -672,7 +683,7 @@ SOFY_DECL std::vector<device> decode_devices(std::string_view body) {
   std::vector<device> out;
   d::devices_schema schema{out};
   std::string message;
-  d::read_records(body, "devices response", schema, message);
+  d::read_records(body, "devices response", d::schema_of(schema), message);
   return out;
 }
 
