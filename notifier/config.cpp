@@ -6,8 +6,8 @@
 #include <sofy/duration.hpp>
 #include <sofy/model.hpp>
 
-#include <boost/url/parse.hpp>
 #include <yaml-cpp/yaml.h>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <array>
@@ -274,8 +274,7 @@ std::optional<std::vector<YAML::Node>> loader::list(const YAML::Node& n, const s
   return out;
 }
 
-std::optional<std::string> loader::text(const YAML::Node& n, const std::string& what,
-                                        bool secret) {
+std::optional<std::string> loader::text(const YAML::Node& n, const std::string& what, bool secret) {
   if (!n.IsScalar()) {
     error(n, what + ": expected a string, got " + std::string(kind_of(n)));
     return std::nullopt;
@@ -313,7 +312,8 @@ std::optional<std::string> loader::expand(std::string_view raw, const YAML::Node
                  });
     if (!valid) {
       // The text between the braces is not shown for a secret: it may be the secret.
-      error(where, what + ": " + (secret ? std::string("'${...}'") : "'${" + std::string(inner) + "}'") +
+      error(where, what + ": " +
+                       (secret ? std::string("'${...}'") : "'${" + std::string(inner) + "}'") +
                        " needs an environment variable name (letters, digits, _), "
                        "optionally followed by :-default");
       ok = false;
@@ -325,8 +325,7 @@ std::optional<std::string> loader::expand(std::string_view raw, const YAML::Node
         out += inner.substr(sep + 2);
       } else {
         error(where, what + ": environment variable " + std::string(name) +
-                         " is not set (set it, or write ${" + std::string(name) +
-                         ":-default})");
+                         " is not set (set it, or write ${" + std::string(name) + ":-default})");
         ok = false;
       }
     }
@@ -466,14 +465,15 @@ bool loader::check_url(const std::string& url, const YAML::Node& where, const st
 }
 
 void loader::sofy_section(const YAML::Node& n) {
-  auto entries = mapping(n, "sofy",
-                         {"base_url", "auth_key", "request_timeout", "max_concurrent_requests"});
+  auto entries =
+      mapping(n, "sofy", {"base_url", "auth_key", "request_timeout", "max_concurrent_requests"});
   if (!entries) return;
   for (const auto& e : *entries) {
     key_mark_ = e.key_node.Mark();
     const std::string what = "sofy." + e.key;
     if (e.key == "base_url") {
-      if (auto v = text(e.value, what, false); v && check_url(*v, e.value, what, url_role::base_url)) {
+      if (auto v = text(e.value, what, false);
+          v && check_url(*v, e.value, what, url_role::base_url)) {
         // "https://host/api/" and "https://host/api" name the same base.
         std::string url = *v;
         const std::size_t host_start = url.find("://") + 3;
@@ -535,7 +535,8 @@ void loader::listen_key(const YAML::Node& n) {
     auto close = s.find(']');
     if (close == std::string::npos) return fail("has '[' without ']'");
     host = s.substr(1, close - 1);
-    if (!boost::urls::parse_ipv6_address(host)) return fail("has no valid IPv6 address in brackets");
+    if (!boost::urls::parse_ipv6_address(host))
+      return fail("has no valid IPv6 address in brackets");
     if (close + 1 >= s.size() || s[close + 1] != ':') return fail("has no :port");
     port = std::string_view(s).substr(close + 2);
   } else {
@@ -567,8 +568,8 @@ void loader::webhooks_section(const YAML::Node& n) {
 
 void loader::webhook_item(const YAML::Node& n, std::size_t index) {
   std::string who = "webhooks[" + std::to_string(index) + "]";
-  auto entries = mapping(n, who,
-                         {"name", "type", "url", "notify_on", "mention", "secret", "title", "text"});
+  auto entries =
+      mapping(n, who, {"name", "type", "url", "notify_on", "mention", "secret", "title", "text"});
   if (!entries) return;
 
   webhook_config w;
@@ -599,7 +600,9 @@ void loader::webhook_item(const YAML::Node& n, std::size_t index) {
   bool type_known = false;
   if (const entry* e = take(*entries, "type")) {
     static constexpr std::array<std::pair<std::string_view, sink_type>, 3> types{
-        {{"slack", sink_type::slack}, {"teams", sink_type::teams}, {"webhook", sink_type::webhook}}};
+        {{"slack", sink_type::slack},
+         {"teams", sink_type::teams},
+         {"webhook", sink_type::webhook}}};
     if (auto t = choice(e->value, who + ": type", types)) {
       w.type = *t;
       type_known = true;
@@ -643,8 +646,9 @@ void loader::webhook_item(const YAML::Node& n, std::size_t index) {
         }
       }
       if (items->empty()) {
-        error(e->value, who + ": notify_on is empty, so nothing would be sent; leave it out for "
-                              "the default");
+        error(e->value, who +
+                            ": notify_on is empty, so nothing would be sent; leave it out for "
+                            "the default");
         ok = false;
       }
       w.notify = on;
@@ -669,8 +673,9 @@ void loader::webhook_item(const YAML::Node& n, std::size_t index) {
   if (const entry* e = take(*entries, "secret")) {
     if (auto v = text(e->value, who + ": secret", true)) {
       if (type_known && w.type != sink_type::webhook) {
-        error(e->key_node, who + ": secret is only for type webhook (Slack and Teams requests "
-                                 "are not signed)");
+        error(e->key_node, who +
+                               ": secret is only for type webhook (Slack and Teams requests "
+                               "are not signed)");
         ok = false;
       } else if (v->empty()) {
         error(e->value, who + ": secret is empty; leave the key out to send unsigned requests");
@@ -836,7 +841,8 @@ load_result loader::run(std::string_view yaml) {
   if (const entry* e = take(*entries, "state_file")) {
     if (auto v = text(e->value, "state_file", false)) {
       if (v->empty())
-        error(e->value, "state_file is empty (leave it out for sofy-notifier.db beside the config)");
+        error(e->value,
+              "state_file is empty (leave it out for sofy-notifier.db beside the config)");
       else
         cfg_.state_file = path(*v);
     }

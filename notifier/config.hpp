@@ -137,14 +137,14 @@ using env_lookup = std::function<std::optional<std::string>(const std::string& n
 std::optional<std::string> process_environment(const std::string& name);
 
 struct load_options {
-  std::string file_name = "<config>";  // as shown in diagnostics
+  std::string file_name = "<config>";    // as shown in diagnostics
   std::filesystem::path base_dir = ".";  // where relative paths and the default state_file go
   env_lookup env = process_environment;
 };
 
 struct load_result {
-  std::optional<config> value;         // set exactly when errors is empty
-  std::vector<diagnostic> errors;      // in the order of the text
+  std::optional<config> value;     // set exactly when errors is empty
+  std::vector<diagnostic> errors;  // in the order of the text
   explicit operator bool() const noexcept { return value.has_value(); }
 };
 

@@ -461,9 +461,10 @@ schedule_state parse_state(std::string_view text) {
   if (!ver.is_int64() && !ver.is_uint64()) bad(root_path.at("version"), "expected a number");
   auto version = ver.is_int64() ? ver.get_int64() : static_cast<std::int64_t>(ver.get_uint64());
   if (version > state_format_version || ver.is_uint64())
-    bad(root_path.at("version"), "format " + std::to_string(version) +
-                                     " was written by a newer sofy-notifier (this one reads up to " +
-                                     std::to_string(state_format_version) + ")");
+    bad(root_path.at("version"),
+        "format " + std::to_string(version) +
+            " was written by a newer sofy-notifier (this one reads up to " +
+            std::to_string(state_format_version) + ")");
   if (version < 1) bad(root_path.at("version"), "unknown format " + std::to_string(version));
 
   schedule_state s;

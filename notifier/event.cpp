@@ -6,8 +6,8 @@ namespace sofy::notifier {
 namespace {
 
 constexpr std::array<std::string_view, 12> entries = {
-    "run_started", "run_finished", "run_failed",   "run_passed", "queued",  "running",
-    "passed",      "failed",       "incomplete",   "not_executed", "stopped", "unknown"};
+    "run_started", "run_finished", "run_failed", "run_passed",   "queued",  "running",
+    "passed",      "failed",       "incomplete", "not_executed", "stopped", "unknown"};
 
 }  // namespace
 

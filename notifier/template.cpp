@@ -13,9 +13,9 @@ namespace sofy::notifier {
 namespace {
 
 constexpr std::array<std::string_view, 17> field_names = {
-    "schedule", "schedule_guid", "group",      "groups",       "outcome", "total",
-    "queued",   "running",       "passed",     "failed",       "incomplete", "not_executed",
-    "stopped",  "unknown",       "failures",   "changes",      "observed_at"};
+    "schedule", "schedule_guid", "group",    "groups",  "outcome",    "total",
+    "queued",   "running",       "passed",   "failed",  "incomplete", "not_executed",
+    "stopped",  "unknown",       "failures", "changes", "observed_at"};
 
 bool known_field(std::string_view name) {
   return std::find(field_names.begin(), field_names.end(), name) != field_names.end();
@@ -80,9 +80,7 @@ fmt::dynamic_format_arg_store<fmt::format_context> make_args(const message_field
 
 }  // namespace
 
-std::span<const std::string_view> template_field_names() noexcept {
-  return field_names;
-}
+std::span<const std::string_view> template_field_names() noexcept { return field_names; }
 
 message_fields fields_for(const batch& b) {
   message_fields f;

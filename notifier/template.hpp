@@ -6,9 +6,9 @@
 // Format specs work as in fmt ("{passed:>3}"); "{{" and "}}" are literal braces.
 // Fields (they describe the group of the batch's last event, the newest news):
 //   schedule        schedule name            schedule_guid   schedule GUID
-//   group           run group id             groups          every group in the message, ", "-joined
-//   outcome         running | passed | failed
-//   total, queued, running, passed, failed, incomplete, not_executed, stopped, unknown
+//   group           run group id             groups          every group in the message, ",
+//   "-joined outcome         running | passed | failed total, queued, running, passed, failed,
+//   incomplete, not_executed, stopped, unknown
 //                   number of tests of the group in each status (integers)
 //   failures        failed + incomplete + not_executed + stopped
 //   changes         number of events in the message

@@ -118,14 +118,15 @@ std::string escape(std::string_view s) {
 std::vector<outgoing> render(const batch& b, const webhook_config& hook) {
   if (b.events.empty()) return {};
   const message_fields fields = fields_for(b);
-  const bool mention = !hook.mention.empty() && std::any_of(b.events.begin(), b.events.end(), failing);
+  const bool mention =
+      !hook.mention.empty() && std::any_of(b.events.begin(), b.events.end(), failing);
 
   std::string title = detail::utf8_sanitize(
       render_template(hook.title.empty() ? default_title : hook.title, fields));
   title = utf8_truncate(title.empty() ? std::string("Sofy") : title, max_header_chars);
   // The mention goes after truncation, so it is never cut.
-  std::string summary = render_template(hook.text.empty() ? default_text : hook.text, fields,
-                                        &escape_field);
+  std::string summary =
+      render_template(hook.text.empty() ? default_text : hook.text, fields, &escape_field);
   // Slack rejects a section with empty text.
   if (summary.find_first_not_of(" \t\n") == std::string::npos)
     summary = render_template(default_text, fields, &escape_field);

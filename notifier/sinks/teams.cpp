@@ -21,14 +21,14 @@ constexpr std::size_t max_text_chars = 2000;
 
 std::string_view emoji(run_status s) {
   switch (s) {
-    case run_status::queued: return "\xF0\x9F\x95\x92";             // clock
-    case run_status::running: return "\xE2\x8F\xB3";                // hourglass
-    case run_status::passed: return "\xE2\x9C\x85";                 // check mark
-    case run_status::failed: return "\xE2\x9D\x8C";                 // cross
+    case run_status::queued: return "\xF0\x9F\x95\x92";              // clock
+    case run_status::running: return "\xE2\x8F\xB3";                 // hourglass
+    case run_status::passed: return "\xE2\x9C\x85";                  // check mark
+    case run_status::failed: return "\xE2\x9D\x8C";                  // cross
     case run_status::incomplete: return "\xE2\x9A\xA0\xEF\xB8\x8F";  // warning
-    case run_status::not_executed: return "\xF0\x9F\x9A\xAB";       // no entry
+    case run_status::not_executed: return "\xF0\x9F\x9A\xAB";        // no entry
     case run_status::stopped: return "\xE2\x8F\xB9\xEF\xB8\x8F";     // stop
-    case run_status::unknown: return "\xE2\x9D\x93";                // question mark
+    case run_status::unknown: return "\xE2\x9D\x93";                 // question mark
   }
   return "\xE2\x9D\x93";
 }
@@ -119,10 +119,10 @@ json::object text_block(std::string text, std::string_view colour = "Default") {
 json::object envelope(json::object card) {
   return json::object{
       {"type", "message"},
-      {"attachments", json::array{json::object{
-                          {"contentType", "application/vnd.microsoft.card.adaptive"},
-                          {"contentUrl", nullptr},
-                          {"content", std::move(card)}}}}};
+      {"attachments",
+       json::array{json::object{{"contentType", "application/vnd.microsoft.card.adaptive"},
+                                {"contentUrl", nullptr},
+                                {"content", std::move(card)}}}}};
 }
 
 }  // namespace
@@ -130,7 +130,8 @@ json::object envelope(json::object card) {
 std::vector<outgoing> render(const batch& b, const webhook_config& hook) {
   if (b.events.empty()) return {};
   const message_fields fields = fields_for(b);
-  const bool mention = !hook.mention.empty() && std::any_of(b.events.begin(), b.events.end(), failing);
+  const bool mention =
+      !hook.mention.empty() && std::any_of(b.events.begin(), b.events.end(), failing);
 
   std::string title = utf8_truncate(
       utf8_sanitize(render_template(hook.title.empty() ? default_title : hook.title, fields)),
@@ -160,10 +161,10 @@ std::vector<outgoing> render(const batch& b, const webhook_config& hook) {
     json::object msteams{{"width", "Full"}};
     if (mention) {
       std::string id = utf8_sanitize(hook.mention);
-      msteams["entities"] = json::array{json::object{
-          {"type", "mention"},
-          {"text", mention_text},
-          {"mentioned", json::object{{"id", id}, {"name", id}}}}};
+      msteams["entities"] =
+          json::array{json::object{{"type", "mention"},
+                                   {"text", mention_text},
+                                   {"mentioned", json::object{{"id", id}, {"name", id}}}}};
     }
     card["msteams"] = std::move(msteams);
     return envelope(std::move(card));

@@ -2,9 +2,9 @@
 
 #include "notifier/detail/text.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/json.hpp>
 
 #include <array>
 #include <stdexcept>
@@ -29,8 +29,8 @@ std::string body(const event& e) {
   o["id"] = e.id;
   o["event"] = to_string(e.type);
   o["observed_at"] = format_rfc3339(e.observed_at);
-  o["schedule"] = json::object{{"name", detail::utf8_sanitize(e.schedule.name)},
-                               {"guid", e.schedule.guid}};
+  o["schedule"] =
+      json::object{{"name", detail::utf8_sanitize(e.schedule.name)}, {"guid", e.schedule.guid}};
   o["group"] = detail::utf8_sanitize(e.group);
   switch (e.type) {
     case event_type::run_started: break;

@@ -56,9 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 #include <cstdio>
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  std::fputs("fuzz_config: built without the notifier sources (it needs the project root on "
-             "the include path and yaml-cpp and fmt linked); nothing is fuzzed\n",
-             stderr);
+  std::fputs(
+      "fuzz_config: built without the notifier sources (it needs the project root on "
+      "the include path and yaml-cpp and fmt linked); nothing is fuzzed\n",
+      stderr);
   return 0;
 }
 

@@ -202,7 +202,8 @@ webhooks:
   CHECK(c.schedules[0].webhooks == std::vector<std::string>{"hook", "qa-teams"});
   CHECK(c.schedules[1].poll_interval == 15s);
   CHECK(c.schedules[1].webhooks == std::vector<std::string>{"qa-slack", "qa-teams", "hook"});
-  CHECK(c.schedules[1].ref() == sofy::notifier::schedule_ref{"Release", "0b6ef3f2-aaaa-bbbb-cccc-000000000002"});
+  CHECK(c.schedules[1].ref() ==
+        sofy::notifier::schedule_ref{"Release", "0b6ef3f2-aaaa-bbbb-cccc-000000000002"});
   REQUIRE(c.webhooks.size() == 3);
   const auto& s = c.webhooks[0];
   CHECK(s.notify.run_started);
@@ -273,7 +274,8 @@ TEST_CASE("config: each mistake is reported with its file, line and column") {
        "t.yaml:9:5: webhooks[0]: unknown key 'mentoin'; did you mean 'mention'?"},
       {replace(valid, "    guid:", "    hooks: [qa-slack]\n    guid:"),
        "t.yaml:5:5: schedules[0]: unknown key 'hooks'; did you mean 'webhooks'?"},
-      {valid + "tls:\n  ca_dir: /etc/ssl\n", "t.yaml:11:3: tls: unknown key 'ca_dir' (allowed: ca_file)"},
+      {valid + "tls:\n  ca_dir: /etc/ssl\n",
+       "t.yaml:11:3: tls: unknown key 'ca_dir' (allowed: ca_file)"},
       // Duplicate keys.
       {replace(valid, "    type: slack", "    type: slack\n    type: teams"),
        "t.yaml:9:5: webhooks[0]: duplicate key 'type' (first on line 8)"},
@@ -340,8 +342,9 @@ TEST_CASE("config: each mistake is reported with its file, line and column") {
       // Duplicate names and GUIDs.
       {valid + "  - name: qa-slack\n    type: webhook\n    url: https://example.com/h\n",
        "t.yaml:10:11: duplicate webhook name 'qa-slack' (first on line 7)"},
-      {replace(valid, "webhooks:",
-               "  - name: Nightly smoke\n    guid: 0b6ef3f2-aaaa-bbbb-cccc-000000000002\nwebhooks:"),
+      {replace(
+           valid, "webhooks:",
+           "  - name: Nightly smoke\n    guid: 0b6ef3f2-aaaa-bbbb-cccc-000000000002\nwebhooks:"),
        "t.yaml:6:11: duplicate schedule name 'Nightly smoke' (first on line 4)"},
       {replace(valid, "webhooks:",
                "  - name: Other\n    guid: 0B6EF3F2-AAAA-BBBB-CCCC-000000000001\nwebhooks:"),
@@ -426,7 +429,8 @@ TEST_CASE("config: each mistake is reported with its file, line and column") {
       {valid + "state_file: \"\"\n",
        "t.yaml:10:13: state_file is empty (leave it out for sofy-notifier.db beside the config)"},
       // YAML itself.
-      {valid + "  - name: [unclosed\n", "t.yaml:11:1: invalid YAML: end of sequence flow not found"},
+      {valid + "  - name: [unclosed\n",
+       "t.yaml:11:1: invalid YAML: end of sequence flow not found"},
       {valid + "log_level: a: b\n", "t.yaml:10:13: invalid YAML: illegal map value"},
       {valid + "log_level: *nowhere\n",
        "t.yaml:10:12: invalid YAML: the referenced anchor is not defined"},
@@ -437,7 +441,8 @@ TEST_CASE("config: each mistake is reported with its file, line and column") {
   // Reasons that belong to another component are checked by place and prefix only.
   auto negative = only_error(replace(valid, "    guid:", "    poll_interval: -1s\n    guid:"));
   CHECK(negative.rfind("t.yaml:5:20: schedule 'Nightly smoke': poll_interval: ", 0) == 0);
-  auto spec = only_error(replace(valid, "    type: slack", "    type: slack\n    text: \"{schedule:d}\""));
+  auto spec =
+      only_error(replace(valid, "    type: slack", "    type: slack\n    text: \"{schedule:d}\""));
   CHECK(spec.rfind("t.yaml:9:11: webhook 'qa-slack': text: bad format: ", 0) == 0);
 }
 
@@ -607,8 +612,9 @@ webhooks:
     url: https://example.com/h
 )") == "t.yaml:2:9: webhook 'qa': type: 'slak' is not one of slack | teams | webhook; did you mean "
        "'slack'?");
-  CHECK(only_error(replace(valid, "  - name: qa-slack", "  - <<: just text\n    name: qa-slack")) ==
-        "t.yaml:7:9: webhooks[0]: '<<' merges a mapping (an alias such as *defaults), got a string");
+  CHECK(
+      only_error(replace(valid, "  - name: qa-slack", "  - <<: just text\n    name: qa-slack")) ==
+      "t.yaml:7:9: webhooks[0]: '<<' merges a mapping (an alias such as *defaults), got a string");
 }
 
 TEST_CASE("config: load_config_file names the file and resolves paths beside it") {

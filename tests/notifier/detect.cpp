@@ -42,7 +42,8 @@ group_status gs(std::string id, std::vector<test_run> tests) {
 run_group rg(int n, group_state st = group_state::running) {
   run_group g;
   g.id = std::to_string(100 + n);
-  g.executed_at = "2026-12-04T10:" + std::string(n < 10 ? "0" : "") + std::to_string(n) + ":00.000Z";
+  g.executed_at =
+      "2026-12-04T10:" + std::string(n < 10 ? "0" : "") + std::to_string(n) + ":00.000Z";
   g.state = st;
   g.raw_state = std::string(sofy::to_string(st));
   return g;
@@ -72,8 +73,9 @@ const auto finished = event_type::run_finished;
 }  // namespace
 
 TEST_CASE("detect: the first observation records a baseline and emits nothing") {
-  auto d = detect({}, obs({rg(1), rg(2, group_state::complete)},
-                          {gs("101", {t("Login", run_status::failed), t("Pay", run_status::running)})}),
+  auto d = detect({},
+                  obs({rg(1), rg(2, group_state::complete)},
+                      {gs("101", {t("Login", run_status::failed), t("Pay", run_status::running)})}),
                   now);
   CHECK(d.events.empty());
   CHECK(d.changed);
@@ -86,8 +88,9 @@ TEST_CASE("detect: the first observation records a baseline and emits nothing") 
   CHECK_FALSE(d.next.groups[1].compacted);
   CHECK_FALSE(d.next.groups[1].finished);
   REQUIRE(d.next.groups[1].tests.size() == 2);
-  auto login = std::find_if(d.next.groups[1].tests.begin(), d.next.groups[1].tests.end(),
-                            [](const test_record& r) { return r.key == test_key_hash(t("Login", run_status::failed)); });
+  auto login = std::find_if(
+      d.next.groups[1].tests.begin(), d.next.groups[1].tests.end(),
+      [](const test_record& r) { return r.key == test_key_hash(t("Login", run_status::failed)); });
   REQUIRE(login != d.next.groups[1].tests.end());
   CHECK(login->status == run_status::failed);
 
@@ -109,8 +112,9 @@ TEST_CASE("detect: nothing new gives no events and no state change") {
 
 TEST_CASE("detect: a new group gives run_started, then each test from none") {
   auto s = baseline({t("Login", run_status::passed)});
-  auto d = detect(s, obs({rg(1), rg(2)}, {gs("102", {t("Login", run_status::queued),
-                                                     t("Pay", run_status::running, "In Progress")})}),
+  auto d = detect(s,
+                  obs({rg(1), rg(2)}, {gs("102", {t("Login", run_status::queued),
+                                                  t("Pay", run_status::running, "In Progress")})}),
                   now);
   REQUIRE(types(d) == std::vector{started, changed, changed});
   const auto& e0 = d.events[0];
@@ -127,8 +131,9 @@ TEST_CASE("detect: a new group gives run_started, then each test from none") {
   CHECK(d.changed);
 
   // A group that started and finished between two polls is reported in full.
-  auto f = detect(s, obs({rg(1), rg(3, group_state::complete)},
-                         {gs("103", {t("Login", run_status::passed), t("Pay", run_status::failed)})}),
+  auto f = detect(s,
+                  obs({rg(1), rg(3, group_state::complete)},
+                      {gs("103", {t("Login", run_status::passed), t("Pay", run_status::failed)})}),
                   now);
   REQUIRE(types(f) == std::vector{started, changed, changed, finished});
   CHECK(f.events[3].outcome == run_outcome::failed);
@@ -180,10 +185,12 @@ TEST_CASE("detect: each status transition of a test, as a table") {
 
 TEST_CASE("detect: a group whose tests all turn terminal finishes once") {
   auto s = baseline({t("A", run_status::running), t("B", run_status::running)});
-  auto d1 = detect(s, obs({rg(1)}, {gs("101", {t("A", run_status::passed), t("B", run_status::running)})}), now);
+  auto d1 = detect(
+      s, obs({rg(1)}, {gs("101", {t("A", run_status::passed), t("B", run_status::running)})}), now);
   CHECK(types(d1) == std::vector{changed});
-  auto d2 = detect(d1.next, obs({rg(1, group_state::complete)},
-                                {gs("101", {t("A", run_status::passed), t("B", run_status::passed)})}),
+  auto d2 = detect(d1.next,
+                   obs({rg(1, group_state::complete)},
+                       {gs("101", {t("A", run_status::passed), t("B", run_status::passed)})}),
                    now);
   REQUIRE(types(d2) == std::vector{changed, finished});
   const auto& fin = d2.events[1];
@@ -193,8 +200,9 @@ TEST_CASE("detect: a group whose tests all turn terminal finishes once") {
   REQUIRE(fin.tests.size() == 2);
   CHECK(fin.tests[0].scenario == "A");
   // Seen again, finished: nothing.
-  auto d3 = detect(d2.next, obs({rg(1, group_state::complete)},
-                                {gs("101", {t("A", run_status::passed), t("B", run_status::passed)})}),
+  auto d3 = detect(d2.next,
+                   obs({rg(1, group_state::complete)},
+                       {gs("101", {t("A", run_status::passed), t("B", run_status::passed)})}),
                    now);
   CHECK(d3.events.empty());
   CHECK_FALSE(d3.changed);
@@ -224,8 +232,8 @@ TEST_CASE("detect: repeated transitions in one group never reuse an id") {
 
 TEST_CASE("detect: ids are stable across re-detection and distinct across schedules and groups") {
   auto s = baseline({t("A", run_status::running)});
-  auto o = obs({rg(1), rg(2)}, {gs("101", {t("A", run_status::failed)}),
-                                gs("102", {t("A", run_status::failed)})});
+  auto o = obs({rg(1), rg(2)},
+               {gs("101", {t("A", run_status::failed)}), gs("102", {t("A", run_status::failed)})});
   // A crash after detecting and before storing: the same inputs again give the same events.
   auto d1 = detect(s, o, now);
   auto d2 = detect(s, o, now + 5s);
@@ -252,7 +260,8 @@ TEST_CASE("detect: ids are stable across re-detection and distinct across schedu
   REQUIRE(d4.events.size() == d1.events.size());
   CHECK(d4.events[0].id == d1.events[0].id);
   // A state lost and re-baselined later does not repeat the ids of before.
-  auto rebased = detect({}, obs({rg(1)}, {gs("101", {t("A", run_status::running)})}), now + 1h).next;
+  auto rebased =
+      detect({}, obs({rg(1)}, {gs("101", {t("A", run_status::running)})}), now + 1h).next;
   CHECK(rebased.epoch == "2026-12-04T11:00:00.000Z");
   CHECK(s.epoch == "2026-12-04T10:00:00.000Z");
   for (const auto& e : detect(rebased, o, now + 2h).events) CHECK(ids.count(e.id) == 0);
@@ -265,32 +274,44 @@ TEST_CASE("detect: tests that vanish keep their record; duplicates count once, t
   auto s = baseline({t("A", run_status::running), t("B", run_status::running)});
   auto d1 = detect(s, obs({rg(1)}, {gs("101", {t("A", run_status::running)})}), now);
   CHECK(d1.events.empty());
-  auto d2 = detect(d1.next, obs({rg(1)}, {gs("101", {t("A", run_status::running), t("B", run_status::failed)})}), now);
+  auto d2 = detect(
+      d1.next, obs({rg(1)}, {gs("101", {t("A", run_status::running), t("B", run_status::failed)})}),
+      now);
   REQUIRE(d2.events.size() == 1);
   REQUIRE(d2.events[0].previous_status);
   CHECK(*d2.events[0].previous_status == run_status::running);
   // A test added to a known group: from none.
-  auto d3 = detect(d2.next, obs({rg(1)}, {gs("101", {t("A", run_status::running), t("B", run_status::failed),
-                                                     t("C", run_status::queued)})}), now);
+  auto d3 = detect(d2.next,
+                   obs({rg(1)}, {gs("101", {t("A", run_status::running), t("B", run_status::failed),
+                                            t("C", run_status::queued)})}),
+                   now);
   REQUIRE(d3.events.size() == 1);
   CHECK(d3.events[0].test.scenario == "C");
   CHECK_FALSE(d3.events[0].previous_status);
   // The same scenario on another device is another test.
-  auto d4 = detect(d3.next, obs({rg(1)}, {gs("101", {t("A", run_status::running), t("A", run_status::failed, {}, "iPhone 15"),
-                                                     t("B", run_status::failed), t("C", run_status::queued)})}), now);
+  auto d4 = detect(
+      d3.next,
+      obs({rg(1)},
+          {gs("101", {t("A", run_status::running), t("A", run_status::failed, {}, "iPhone 15"),
+                      t("B", run_status::failed), t("C", run_status::queued)})}),
+      now);
   REQUIRE(d4.events.size() == 1);
   CHECK(d4.events[0].test.device == "iPhone 15");
   // A test listed twice: one event, with the later status.
-  auto d5 = detect(d4.next, obs({rg(1)}, {gs("101", {t("A", run_status::passed), t("B", run_status::failed),
-                                                     t("A", run_status::failed), t("C", run_status::queued)})}), now);
+  auto d5 =
+      detect(d4.next,
+             obs({rg(1)}, {gs("101", {t("A", run_status::passed), t("B", run_status::failed),
+                                      t("A", run_status::failed), t("C", run_status::queued)})}),
+             now);
   REQUIRE(d5.events.size() == 1);
   CHECK(d5.events[0].test.status == run_status::failed);
 }
 
 TEST_CASE("detect: events come oldest group first; statuses without a group id are ignored") {
   auto s = detect({}, obs({}, {}), now).next;
-  auto d = detect(s, obs({rg(5), rg(3), rg(4)}, {gs("105", {}), gs("", {t("X", run_status::failed)}),
-                                                 gs("103", {}), gs("104", {})}),
+  auto d = detect(s,
+                  obs({rg(5), rg(3), rg(4)}, {gs("105", {}), gs("", {t("X", run_status::failed)}),
+                                              gs("103", {}), gs("104", {})}),
                   now);
   REQUIRE(d.events.size() == 3);
   CHECK(d.events[0].group == "103");
@@ -323,9 +344,11 @@ TEST_CASE("detect: the state stays bounded and dropped history never comes back 
   auto s = b.next;
   for (int i = 13; i <= 40; ++i) {
     list.push_back(rg(i, group_state::running));
-    auto d = detect(s, obs(list, {gs(std::to_string(100 + i), {t("A", run_status::running)})}), now, opt);
+    auto d = detect(s, obs(list, {gs(std::to_string(100 + i), {t("A", run_status::running)})}), now,
+                    opt);
     CHECK(types(d) == std::vector{started, changed});
-    auto f = detect(d.next, obs(list, {gs(std::to_string(100 + i), {t("A", run_status::passed)})}), now, opt);
+    auto f = detect(d.next, obs(list, {gs(std::to_string(100 + i), {t("A", run_status::passed)})}),
+                    now, opt);
     CHECK(types(f) == std::vector{changed, finished});
     s = f.next;
     CHECK(s.groups.size() <= 5);
@@ -340,7 +363,8 @@ TEST_CASE("detect: unfinished groups are dropped last, and never beyond twice th
   std::vector<run_group> list;
   for (int i = 1; i <= 8; ++i) {
     list.push_back(rg(i));
-    auto d = detect(s, obs(list, {gs(std::to_string(100 + i), {t("A", run_status::running)})}), now, opt);
+    auto d = detect(s, obs(list, {gs(std::to_string(100 + i), {t("A", run_status::running)})}), now,
+                    opt);
     s = d.next;
   }
   // Eight unfinished groups: the cap is 6, the two oldest went.
@@ -365,8 +389,9 @@ TEST_CASE("detect: only the newest finished groups keep their tests; re-runs are
   std::vector<run_group> list;
   for (int i = 1; i <= 5; ++i) {
     list.push_back(rg(i, group_state::complete));
-    s = detect(s, obs(list, {gs(std::to_string(100 + i),
-                                {t("A", run_status::failed), t("B", run_status::passed)})}),
+    s = detect(s,
+               obs(list, {gs(std::to_string(100 + i),
+                             {t("A", run_status::failed), t("B", run_status::passed)})}),
                now, opt)
             .next;
   }
@@ -380,18 +405,26 @@ TEST_CASE("detect: only the newest finished groups keep their tests; re-runs are
   }
 
   // Re-running the failed test of a recent group: only that test speaks.
-  auto r1 = detect(s, obs(list, {gs("105", {t("A", run_status::running), t("B", run_status::passed)})}), now, opt);
+  auto r1 =
+      detect(s, obs(list, {gs("105", {t("A", run_status::running), t("B", run_status::passed)})}),
+             now, opt);
   REQUIRE(types(r1) == std::vector{changed});
   CHECK(*r1.events[0].previous_status == run_status::failed);
-  auto r2 = detect(r1.next, obs(list, {gs("105", {t("A", run_status::passed), t("B", run_status::passed)})}), now, opt);
+  auto r2 = detect(r1.next,
+                   obs(list, {gs("105", {t("A", run_status::passed), t("B", run_status::passed)})}),
+                   now, opt);
   REQUIRE(types(r2) == std::vector{changed, finished});
   CHECK(r2.events[1].outcome == run_outcome::passed);
 
   // An old, compacted group: polled while still finished, nothing is said...
-  auto quiet = detect(s, obs(list, {gs("101", {t("A", run_status::failed), t("B", run_status::passed)})}), now, opt);
+  auto quiet =
+      detect(s, obs(list, {gs("101", {t("A", run_status::failed), t("B", run_status::passed)})}),
+             now, opt);
   CHECK(quiet.events.empty());
   // ...and when it re-opens, its tests count as first seen, with ids of their own.
-  auto reopened = detect(s, obs(list, {gs("101", {t("A", run_status::running), t("B", run_status::passed)})}), now, opt);
+  auto reopened =
+      detect(s, obs(list, {gs("101", {t("A", run_status::running), t("B", run_status::passed)})}),
+             now, opt);
   REQUIRE(types(reopened) == std::vector{changed, changed});
   CHECK_FALSE(reopened.events[0].previous_status);
   auto g101 = std::find_if(reopened.next.groups.begin(), reopened.next.groups.end(),
@@ -399,8 +432,10 @@ TEST_CASE("detect: only the newest finished groups keep their tests; re-runs are
   REQUIRE(g101 != reopened.next.groups.end());
   CHECK(g101->reopens == 1);
   CHECK_FALSE(g101->compacted);
-  auto first = detect(detect({}, obs({}, {}), now, opt).next,
-                      obs({rg(1)}, {gs("101", {t("A", run_status::running), t("B", run_status::passed)})}), now, opt);
+  auto first =
+      detect(detect({}, obs({}, {}), now, opt).next,
+             obs({rg(1)}, {gs("101", {t("A", run_status::running), t("B", run_status::passed)})}),
+             now, opt);
   std::set<std::string> before;
   for (const auto& e : first.events) before.insert(e.id);
   for (const auto& e : reopened.events) CHECK(before.count(e.id) == 0);
@@ -408,13 +443,16 @@ TEST_CASE("detect: only the newest finished groups keep their tests; re-runs are
 
 TEST_CASE("detect: groups_to_poll asks for new, unfinished and re-opened groups") {
   std::vector<run_group> list = {rg(1, group_state::complete), rg(2, group_state::running),
-                                 rg(3, group_state::queued), rg(4, group_state::complete_with_errors)};
+                                 rg(3, group_state::queued),
+                                 rg(4, group_state::complete_with_errors)};
   // Baseline: only what the list shows active, newest first.
   CHECK(groups_to_poll({}, list) == std::vector<std::string>{"103", "102"});
 
-  auto s = detect({}, obs(list, {gs("102", {t("A", run_status::running)}),
-                                 gs("103", {t("A", run_status::queued)})}),
-                  now).next;
+  auto s = detect({},
+                  obs(list, {gs("102", {t("A", run_status::running)}),
+                             gs("103", {t("A", run_status::queued)})}),
+                  now)
+               .next;
   // Recorded unfinished: polled; recorded finished (from the list): not.
   CHECK(groups_to_poll(s, list) == std::vector<std::string>{"103", "102"});
   // A new group is polled, whatever the list says.
@@ -429,8 +467,9 @@ TEST_CASE("detect: groups_to_poll asks for new, unfinished and re-opened groups"
 
 TEST_CASE("detect: the state round-trips through its versioned text form") {
   auto s = baseline({t("A", run_status::running), t("B\x1f odd \"name\"", run_status::queued)});
-  auto d = detect(s, obs({rg(1), rg(2)}, {gs("101", {t("A", run_status::failed)}),
-                                          gs("102", {t("Z", run_status::passed)})}),
+  auto d = detect(s,
+                  obs({rg(1), rg(2)}, {gs("101", {t("A", run_status::failed)}),
+                                       gs("102", {t("Z", run_status::passed)})}),
                   now, {.max_groups = 1});
   REQUIRE(d.next.horizon);
   auto text = serialize_state(d.next);
@@ -445,9 +484,12 @@ TEST_CASE("detect: tests are known by a stable 64-bit hash of scenario and devic
   // FNV-1a 64 computed independently (Python) for "Login\x1fPixel 7" and "\x1f".
   CHECK(test_key_hash(t("Login", run_status::passed)) == 0x53914942ee601110ULL);
   CHECK(test_key_hash(t("", run_status::passed, {}, "")) == 0xaf63d24c8601db8eULL);
-  CHECK(test_key_hash(t("Login", run_status::failed, "x")) == test_key_hash(t("Login", run_status::passed)));
-  CHECK(test_key_hash(t("Login", run_status::passed, {}, "Pixel 8")) != test_key_hash(t("Login", run_status::passed)));
-  CHECK(test_key_hash(t("ab", run_status::passed, {}, "c")) != test_key_hash(t("a", run_status::passed, {}, "bc")));
+  CHECK(test_key_hash(t("Login", run_status::failed, "x")) ==
+        test_key_hash(t("Login", run_status::passed)));
+  CHECK(test_key_hash(t("Login", run_status::passed, {}, "Pixel 8")) !=
+        test_key_hash(t("Login", run_status::passed)));
+  CHECK(test_key_hash(t("ab", run_status::passed, {}, "c")) !=
+        test_key_hash(t("a", run_status::passed, {}, "bc")));
 }
 
 TEST_CASE("detect: a damaged or foreign state is refused with what and where") {
@@ -483,8 +525,8 @@ TEST_CASE("detect: a damaged or foreign state is refused with what and where") {
             R"({"key":"00000000000000aa","status":"failed","transitions":1},)" +
             R"({"key":"00000000000000aa","status":"failed","transitions":1}]}]})") ==
         "state: groups[0].tests[1].key: duplicate test");
-  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group + "]}," +
-            group + "]}]}") == "state: groups[1].id: duplicate group '1'");
+  CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":null,"groups":[)" + group +
+            "]}," + group + "]}]}") == "state: groups[1].id: duplicate group '1'");
   CHECK(msg(R"({"version":1,"initialized":true,"horizon":null,"groups":[]})") ==
         "state: missing \"epoch\"");
   CHECK(msg(R"({"version":1,"initialized":true,"epoch":"","horizon":{"id":1},"groups":[]})") ==

@@ -29,7 +29,8 @@ message_fields sample() {
 
 std::string escape_angles(std::string_view s) {
   std::string out;
-  for (char c : s) out += c == '<' ? std::string("&lt;") : c == '>' ? std::string("&gt;") : std::string(1, c);
+  for (char c : s)
+    out += c == '<' ? std::string("&lt;") : c == '>' ? std::string("&gt;") : std::string(1, c);
   return out;
 }
 

@@ -20,8 +20,8 @@ namespace {
 
 const schedule_ref nightly{"Nightly smoke", "0b6ef3f2-aaaa-bbbb-cccc-000000000001"};
 
-event change(std::string scenario, run_status to, std::optional<run_status> from,
-             std::string id, std::string raw = {}) {
+event change(std::string scenario, run_status to, std::optional<run_status> from, std::string id,
+             std::string raw = {}) {
   event e;
   e.id = std::move(id);
   e.type = event_type::test_changed;
@@ -53,7 +53,8 @@ webhook_config hook(std::string mention = {}) {
 json::object render_one(const batch& b, const webhook_config& w) {
   auto out = slack::render(b, w);
   REQUIRE(out.size() == 1);
-  CHECK(out[0].headers == std::vector<http_header>{{"Content-Type", "application/json; charset=utf-8"}});
+  CHECK(out[0].headers ==
+        std::vector<http_header>{{"Content-Type", "application/json; charset=utf-8"}});
   return json::parse(out[0].body).as_object();  // also proves valid JSON and UTF-8
 }
 
@@ -77,8 +78,9 @@ std::size_t total_chars(const json::object& msg) {
 }  // namespace
 
 TEST_CASE("slack: one Block Kit message with a fallback text, header, summary and changes") {
-  batch b{nightly, {change("Login", run_status::failed, run_status::running, "e1"),
-                    change("Pay", run_status::passed, std::nullopt, "e2")}};
+  batch b{nightly,
+          {change("Login", run_status::failed, run_status::running, "e1"),
+           change("Pay", run_status::passed, std::nullopt, "e2")}};
   auto msg = render_one(b, hook());
   REQUIRE(msg.at("text").is_string());
   std::string fallback(msg.at("text").as_string());
@@ -105,11 +107,12 @@ TEST_CASE("slack: every event type and status has its line") {
   event done = change("x", run_status::passed, std::nullopt, "f");
   done.type = event_type::run_finished;
   done.outcome = run_outcome::failed;
-  batch b{nightly, {started, change("A", run_status::stopped, run_status::running, "1", "Cancelled by User"),
-                    change("B", run_status::incomplete, run_status::running, "2"),
-                    change("C", run_status::not_executed, run_status::queued, "3"),
-                    change("D", run_status::queued, std::nullopt, "4"),
-                    change("E", run_status::unknown, run_status::running, "5", "Rebooting"), done}};
+  batch b{nightly,
+          {started, change("A", run_status::stopped, run_status::running, "1", "Cancelled by User"),
+           change("B", run_status::incomplete, run_status::running, "2"),
+           change("C", run_status::not_executed, run_status::queued, "3"),
+           change("D", run_status::queued, std::nullopt, "4"),
+           change("E", run_status::unknown, run_status::running, "5", "Rebooting"), done}};
   auto msg = render_one(b, hook());
   auto lines = text_of(msg.at("blocks").as_array()[2]);
   CHECK(lines ==
@@ -133,7 +136,8 @@ TEST_CASE("slack: the mention is added only when a test failed") {
   finished_bad.type = event_type::run_finished;
   finished_bad.outcome = run_outcome::failed;
   CHECK(summary(failing, hook("<!here>")).ends_with(" <!here>"));
-  CHECK(summary(batch{nightly, {finished_bad}}, hook("<!subteam^S123>")).ends_with(" <!subteam^S123>"));
+  CHECK(summary(batch{nightly, {finished_bad}}, hook("<!subteam^S123>"))
+            .ends_with(" <!subteam^S123>"));
   CHECK(summary(passing, hook("<!here>")).find("<!here>") == std::string::npos);
   CHECK(summary(failing, hook()).find("<!") == std::string::npos);
   batch stopped{nightly, {change("Login", run_status::stopped, run_status::running, "e1")}};
@@ -149,7 +153,8 @@ TEST_CASE("slack: text from the service is escaped; the templates apply") {
   auto msg = render_one(b, w);
   const auto& blocks = msg.at("blocks").as_array();
   // Header is plain_text: no mrkdwn escaping.
-  CHECK(blocks[0].as_object().at("text").as_object().at("text") == "Smoke & <mirrors> · run 123456");
+  CHECK(blocks[0].as_object().at("text").as_object().at("text") ==
+        "Smoke & <mirrors> · run 123456");
   // The template's own "<!channel>" stays; field values are escaped.
   CHECK(text_of(blocks[1]) == "<!channel> 8/10 for Smoke &amp; &lt;mirrors&gt; <!here>");
   CHECK(text_of(blocks[2]).find("*&lt;script&gt;&amp;*") != std::string::npos);
@@ -158,16 +163,18 @@ TEST_CASE("slack: text from the service is escaped; the templates apply") {
 TEST_CASE("slack: a template that renders empty falls back to the default text") {
   auto w = hook();
   w.text = "  ";
-  auto msg = render_one(batch{nightly, {change("Login", run_status::failed, run_status::running, "e1")}}, w);
+  auto msg = render_one(
+      batch{nightly, {change("Login", run_status::failed, run_status::running, "e1")}}, w);
   CHECK(text_of(msg.at("blocks").as_array()[1]).rfind("Run 123456 running: ", 0) == 0);
 }
 
 TEST_CASE("slack: 500 changes stay within Slack's limits and end with \"and N more\"") {
   batch b{nightly, {}};
   for (int i = 0; i < 500; ++i)
-    b.events.push_back(change("Scenario number " + std::to_string(i) + " with a long descriptive name",
-                              i % 2 ? run_status::failed : run_status::passed, run_status::running,
-                              "id-" + std::to_string(i)));
+    b.events.push_back(
+        change("Scenario number " + std::to_string(i) + " with a long descriptive name",
+               i % 2 ? run_status::failed : run_status::passed, run_status::running,
+               "id-" + std::to_string(i)));
   auto msg = render_one(b, hook("<!here>"));
   const auto& blocks = msg.at("blocks").as_array();
   CHECK(blocks.size() <= slack::max_blocks);
@@ -191,8 +198,8 @@ TEST_CASE("slack: many short changes hit the block limit before the character li
   batch b{nightly, {}};
   // Each line is near 3,000 characters, so every line needs its own section.
   for (int i = 0; i < 60; ++i)
-    b.events.push_back(change(std::string(2900, 'a' + i % 26), run_status::failed, run_status::running,
-                              "id-" + std::to_string(i)));
+    b.events.push_back(change(std::string(2900, 'a' + i % 26), run_status::failed,
+                              run_status::running, "id-" + std::to_string(i)));
   auto msg = render_one(b, hook());
   const auto& blocks = msg.at("blocks").as_array();
   CHECK(blocks.size() <= slack::max_blocks);
@@ -249,18 +256,25 @@ TEST_CASE("slack: answers are classified with Slack's error strings") {
   const std::vector<row> rows = {
       {200, "ok", kind::delivered, ""},
       {429, "rate_limited", kind::transient, "HTTP 429: rate_limited (Slack asks to slow down)"},
-      {500, "rollup_error", kind::transient, "HTTP 500: rollup_error (Slack had an internal error)"},
+      {500, "rollup_error", kind::transient,
+       "HTTP 500: rollup_error (Slack had an internal error)"},
       {502, "<html>", kind::transient, "HTTP 502"},
       {503, "", kind::transient, "HTTP 503"},
       {408, "", kind::transient, "HTTP 408"},
-      {400, "invalid_payload", kind::permanent, "HTTP 400: invalid_payload (Slack could not read the message)"},
-      {400, "user_not_found", kind::permanent, "HTTP 400: user_not_found (the user does not exist)"},
+      {400, "invalid_payload", kind::permanent,
+       "HTTP 400: invalid_payload (Slack could not read the message)"},
+      {400, "user_not_found", kind::permanent,
+       "HTTP 400: user_not_found (the user does not exist)"},
       {403, "action_prohibited", kind::permanent,
        "HTTP 403: action_prohibited (the workspace does not allow this webhook to post here)"},
-      {403, "invalid_token", kind::permanent, "HTTP 403: invalid_token (the webhook URL is no longer valid)"},
-      {404, "channel_not_found", kind::permanent, "HTTP 404: channel_not_found (the channel does not exist)"},
-      {404, "no_service", kind::permanent, "HTTP 404: no_service (the webhook was disabled or removed)"},
-      {410, "channel_is_archived", kind::permanent, "HTTP 410: channel_is_archived (the channel is archived)"},
+      {403, "invalid_token", kind::permanent,
+       "HTTP 403: invalid_token (the webhook URL is no longer valid)"},
+      {404, "channel_not_found", kind::permanent,
+       "HTTP 404: channel_not_found (the channel does not exist)"},
+      {404, "no_service", kind::permanent,
+       "HTTP 404: no_service (the webhook was disabled or removed)"},
+      {410, "channel_is_archived", kind::permanent,
+       "HTTP 410: channel_is_archived (the channel is archived)"},
       {400, "some_new_error", kind::permanent, "HTTP 400: some_new_error"},
       {404, "<html>Not found: /services/T/B/SECRET</html>", kind::permanent, "HTTP 404"},
   };

@@ -54,7 +54,8 @@ struct rendered {
 rendered render_one(const batch& b, const webhook_config& w) {
   auto out = teams::render(b, w);
   REQUIRE(out.size() == 1);
-  CHECK(out[0].headers == std::vector<http_header>{{"Content-Type", "application/json; charset=utf-8"}});
+  CHECK(out[0].headers ==
+        std::vector<http_header>{{"Content-Type", "application/json; charset=utf-8"}});
   rendered r;
   r.body = out[0].body;
   r.envelope = json::parse(r.body).as_object();
@@ -70,8 +71,9 @@ std::string text(const json::value& v) { return std::string(v.as_object().at("te
 }  // namespace
 
 TEST_CASE("teams: an Adaptive Card 1.4 in the Workflows message envelope") {
-  batch b{nightly, {change("Login", run_status::failed, run_status::running, "e1"),
-                    change("Pay", run_status::passed, std::nullopt, "e2")}};
+  batch b{nightly,
+          {change("Login", run_status::failed, run_status::running, "e1"),
+           change("Pay", run_status::passed, std::nullopt, "e2")}};
   auto r = render_one(b, hook());
   CHECK(r.envelope.at("type") == "message");
   const auto& att = r.envelope.at("attachments").as_array()[0].as_object();
@@ -103,8 +105,9 @@ TEST_CASE("teams: colours per status and lines per event type") {
   event done = change("x", run_status::passed, std::nullopt, "f");
   done.type = event_type::run_finished;
   done.outcome = run_outcome::passed;
-  auto r = render_one(batch{nightly, {started, change("A", run_status::incomplete, run_status::running, "1"),
-                                      change("B", run_status::running, run_status::queued, "2"), done}},
+  auto r = render_one(batch{nightly,
+                            {started, change("A", run_status::incomplete, run_status::running, "1"),
+                             change("B", run_status::running, run_status::queued, "2"), done}},
                       hook());
   REQUIRE(r.items.size() == 6);
   CHECK(text(r.items[2]) == "🚀 Run **123456** started");
@@ -116,8 +119,9 @@ TEST_CASE("teams: colours per status and lines per event type") {
 }
 
 TEST_CASE("teams: the mention is an <at> entity, only when a test failed") {
-  auto r = render_one(batch{nightly, {change("Login", run_status::failed, run_status::running, "e1")}},
-                      hook("qa-lead@example.com"));
+  auto r =
+      render_one(batch{nightly, {change("Login", run_status::failed, run_status::running, "e1")}},
+                 hook("qa-lead@example.com"));
   CHECK(text(r.items[1]).ends_with(" <at>qa-lead@example.com</at>"));
   const auto& entities = r.card.at("msteams").as_object().at("entities").as_array();
   REQUIRE(entities.size() == 1);
@@ -127,8 +131,9 @@ TEST_CASE("teams: the mention is an <at> entity, only when a test failed") {
   CHECK(m.at("mentioned").as_object().at("id") == "qa-lead@example.com");
   CHECK(m.at("mentioned").as_object().at("name") == "qa-lead@example.com");
 
-  auto quiet = render_one(batch{nightly, {change("Login", run_status::passed, run_status::running, "e1")}},
-                          hook("qa-lead@example.com"));
+  auto quiet =
+      render_one(batch{nightly, {change("Login", run_status::passed, run_status::running, "e1")}},
+                 hook("qa-lead@example.com"));
   CHECK(text(quiet.items[1]).find("<at>") == std::string::npos);
   CHECK_FALSE(quiet.card.at("msteams").as_object().contains("entities"));
 }
@@ -137,7 +142,8 @@ TEST_CASE("teams: templates apply to title and text") {
   auto w = hook();
   w.title = "{schedule}: {outcome}";
   w.text = "{failures} of {total} need a look";
-  auto r = render_one(batch{nightly, {change("Login", run_status::failed, run_status::running, "e1")}}, w);
+  auto r = render_one(
+      batch{nightly, {change("Login", run_status::failed, run_status::running, "e1")}}, w);
   CHECK(text(r.items[0]) == "Nightly smoke: failed");
   CHECK(text(r.items[1]) == "1 of 2 need a look");
 }
@@ -161,7 +167,8 @@ TEST_CASE("teams: 500 changes stay under 20 KB and end with \"and N more\"") {
 TEST_CASE("teams: one huge name is cut, and still fits") {
   std::string huge;
   for (int i = 0; i < 20000; ++i) huge += "界";
-  auto r = render_one(batch{nightly, {change(huge, run_status::failed, run_status::running, "e1")}}, hook());
+  auto r = render_one(batch{nightly, {change(huge, run_status::failed, run_status::running, "e1")}},
+                      hook());
   CHECK(r.body.size() <= teams::max_body_bytes);
   REQUIRE(r.items.size() == 3);
   CHECK(text(r.items[2]).ends_with("…"));
@@ -198,6 +205,7 @@ TEST_CASE("teams: answers are classified; 200 and 202 are success") {
   CHECK(limited.retry_after == 12s);
   CHECK(teams::classify(413, "", {}).reason == "HTTP 413: the card is too large");
   CHECK(teams::classify(404, "", {}).reason == "HTTP 404: the workflow no longer exists");
-  CHECK(teams::classify(400, "InvalidRequestContent", {}).reason == "HTTP 400: InvalidRequestContent");
+  CHECK(teams::classify(400, "InvalidRequestContent", {}).reason ==
+        "HTTP 400: InvalidRequestContent");
   CHECK(teams::classify(400, R"({"error":{"message":"sig=SECRET"}})", {}).reason == "HTTP 400");
 }

@@ -78,10 +78,12 @@ TEST_CASE("webhook: the test_changed body is exactly the pinned one") {
         R"j("status":"failed","raw_status":"Failed","previous_status":"running"}})j");
 
   auto v = json::parse(webhook::body(changed_event())).as_object();
-  CHECK(keys(v) == std::vector<std::string>{"id", "event", "observed_at", "schedule", "group", "test"});
+  CHECK(keys(v) ==
+        std::vector<std::string>{"id", "event", "observed_at", "schedule", "group", "test"});
   CHECK(keys(v["schedule"].as_object()) == std::vector<std::string>{"name", "guid"});
-  CHECK(keys(v["test"].as_object()) == std::vector<std::string>{"scenario", "device", "build", "status",
-                                                               "raw_status", "previous_status"});
+  CHECK(keys(v["test"].as_object()) == std::vector<std::string>{"scenario", "device", "build",
+                                                                "status", "raw_status",
+                                                                "previous_status"});
 }
 
 TEST_CASE("webhook: a test seen for the first time has a null previous_status") {
@@ -128,7 +130,8 @@ TEST_CASE("webhook: run_started and run_finished bodies") {
   const auto& tests = v["tests"].as_array();
   REQUIRE(tests.size() == 3);
   const auto& t1 = tests[1].as_object();
-  CHECK(keys(t1) == std::vector<std::string>{"scenario", "device", "build", "status", "raw_status"});
+  CHECK(keys(t1) ==
+        std::vector<std::string>{"scenario", "device", "build", "status", "raw_status"});
   CHECK(t1.at("device") == "iPhone 15");
   CHECK(t1.at("status") == "failed");
   CHECK(tests[2].as_object().at("raw_status") == "Run Stopped");
@@ -137,7 +140,8 @@ TEST_CASE("webhook: run_started and run_finished bodies") {
 
 TEST_CASE("webhook: odd text from the service still gives valid JSON") {
   event e = changed_event();
-  e.test.scenario = "Quote \" backslash \\ newline \n tab \t nul " + std::string(1, '\0') + " bad \xFF utf8 ✓";
+  e.test.scenario =
+      "Quote \" backslash \\ newline \n tab \t nul " + std::string(1, '\0') + " bad \xFF utf8 ✓";
   auto body = webhook::body(e);
   auto v = json::parse(body).as_object();  // rejects invalid UTF-8
   std::string scenario(v["test"].as_object().at("scenario").as_string());
@@ -146,18 +150,19 @@ TEST_CASE("webhook: odd text from the service still gives valid JSON") {
 }
 
 TEST_CASE("webhook: one request per event with the pinned headers") {
-  batch b{nightly, {base(event_type::run_started, "id-1"), changed_event(),
-                    base(event_type::run_finished, "id-3")}};
+  batch b{nightly,
+          {base(event_type::run_started, "id-1"), changed_event(),
+           base(event_type::run_finished, "id-3")}};
   auto out = webhook::render(b, hook());
   REQUIRE(out.size() == 3);
   CHECK(out[0].delivery_id == "id-1");
   CHECK(out[1].delivery_id == "0b0c2f0e-1a2b-8c3d-9e4f-a5b6c7d8e9f0");
   CHECK(out[2].delivery_id == "id-3");
   CHECK(out[1].body == webhook::body(b.events[1]));
-  CHECK(out[1].headers == std::vector<http_header>{
-                              {"Content-Type", "application/json"},
-                              {"X-Sofy-Event", "test_changed"},
-                              {"X-Sofy-Delivery", "0b0c2f0e-1a2b-8c3d-9e4f-a5b6c7d8e9f0"}});
+  CHECK(out[1].headers ==
+        std::vector<http_header>{{"Content-Type", "application/json"},
+                                 {"X-Sofy-Event", "test_changed"},
+                                 {"X-Sofy-Delivery", "0b0c2f0e-1a2b-8c3d-9e4f-a5b6c7d8e9f0"}});
   CHECK(header(out[0], "X-Sofy-Event") == "run_started");
   CHECK(header(out[2], "X-Sofy-Event") == "run_finished");
   CHECK(header(out[0], "X-Sofy-Signature-256") == "<absent>");
@@ -191,16 +196,16 @@ TEST_CASE("webhook: answers are classified as delivered, transient or permanent"
     kind expected;
   };
   const std::vector<row> rows = {
-      {200, "", kind::delivered},      {201, "created", kind::delivered},
-      {202, "", kind::delivered},      {204, "", kind::delivered},
-      {408, "", kind::transient},      {429, "", kind::transient},
-      {500, "", kind::transient},      {502, "<html>bad gateway</html>", kind::transient},
-      {503, "", kind::transient},      {599, "", kind::transient},
-      {0, "", kind::transient},        {400, "bad_signature", kind::permanent},
-      {401, "", kind::permanent},      {403, "", kind::permanent},
-      {404, "", kind::permanent},      {410, "", kind::permanent},
-      {413, "", kind::permanent},      {422, "", kind::permanent},
-      {301, "", kind::permanent},      {600, "", kind::permanent},
+      {200, "", kind::delivered}, {201, "created", kind::delivered},
+      {202, "", kind::delivered}, {204, "", kind::delivered},
+      {408, "", kind::transient}, {429, "", kind::transient},
+      {500, "", kind::transient}, {502, "<html>bad gateway</html>", kind::transient},
+      {503, "", kind::transient}, {599, "", kind::transient},
+      {0, "", kind::transient},   {400, "bad_signature", kind::permanent},
+      {401, "", kind::permanent}, {403, "", kind::permanent},
+      {404, "", kind::permanent}, {410, "", kind::permanent},
+      {413, "", kind::permanent}, {422, "", kind::permanent},
+      {301, "", kind::permanent}, {600, "", kind::permanent},
   };
   for (const auto& r : rows) {
     INFO(r.status);
@@ -212,7 +217,8 @@ TEST_CASE("webhook: answers are classified as delivered, transient or permanent"
   CHECK(limited.reason == "HTTP 429");
   CHECK(webhook::classify(503, "", 2s).retry_after == 2s);
   CHECK(webhook::classify(400, "bad_signature", {}).reason == "HTTP 400: bad_signature");
-  CHECK(webhook::classify(301, "", {}).reason == "HTTP 301: redirects are not followed; check the URL");
+  CHECK(webhook::classify(301, "", {}).reason ==
+        "HTTP 301: redirects are not followed; check the URL");
   // A body that could echo the request path (and so the URL's secret) is never quoted.
   auto echoed = webhook::classify(404, "No route for /hooks/SECRET-TOKEN-1234", {});
   CHECK(echoed.reason == "HTTP 404");
