@@ -74,8 +74,11 @@ class records_handler {
   static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
   static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
 
-  records_handler(const record_schema& schema, std::string_view what, std::string& message_out)
-      : message(message_out), schema_(schema), what_(what) {}
+  // `scratch` holds the values of the record being read; reusing it across calls
+  // (one per thread) keeps its strings' capacity.
+  records_handler(const record_schema& schema, std::string_view what, std::string& message_out,
+                  record_values& scratch)
+      : message(message_out), schema_(schema), what_(what), values_(scratch) {}
 
   std::string& message;    // the top-level "message", when sent; cleared at the start
   std::string failure;     // set when a handler call failed: the whole error message
@@ -380,7 +383,7 @@ class records_handler {
 
   const record_schema& schema_;
   std::string_view what_;
-  record_values values_{};
+  record_values& values_;
   std::array<std::uint8_t, max_record_slots> ranks_{};
   std::string key_;
   const field_spec* field_ = nullptr;

@@ -390,7 +390,9 @@ inline void read_records(std::string_view body, std::string_view what, const rec
   json::parse_options opt;
   opt.max_depth = 32;
   message.clear();
-  json::basic_parser<records_handler> p(opt, schema, what, message);
+  // Decoding never re-enters itself, so one scratch record per thread is enough.
+  static thread_local record_values scratch;
+  json::basic_parser<records_handler> p(opt, schema, what, message, scratch);
   json::error_code ec;
   const std::size_t n = p.write_some(false, body.data(), body.size(), ec);
   auto& h = p.handler();
