@@ -3,9 +3,34 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <new>
 #include <string>
 
 using sofy::run_status;
+
+// Counts allocations on this thread, for the test that a reused status decode makes
+// none. Replacing the global operator new is allowed and only counts.
+namespace {
+thread_local std::size_t allocations = 0;
+}
+void* operator new(std::size_t n) {
+  ++allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  ++allocations;
+  return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return ::operator new(n, t); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -235,6 +260,29 @@ TEST_CASE("decode_status into a previous answer gives the same result", "[decode
   CHECK_THROWS_AS(sofy::decode_status(R"J({"data":[{"scenarioName":"z"},{"status":1}]})J", g), sofy::error);
   sofy::decode_status(two, g);
   CHECK(g.tests == fresh.tests);
+}
+
+TEST_CASE("decode_status into a previous answer allocates nothing in steady state", "[decode]") {
+  std::string body = R"J({"data":[)J";
+  for (int i = 0; i < 50; ++i) {
+    if (i) body += ',';
+    body += R"J({"scheduledRunName":"Nightly regression suite","testRunGroupId":"1234567",
+      "scenarioName":"A scenario with a long name )J" + std::to_string(i) +
+            R"J(","scheduledAt":"2023-10-24T06:14:39.200Z","build":"1.43.0.release-candidate(5768)",
+      "device":"Samsung Galaxy S23 Ultra","status":"In Progress","unknownField":{"a":[1,2,3]}})J";
+  }
+  body += R"J(],"message":"Fetched 50 record(s) from the scheduler."})J";
+  sofy::group_status g;
+  sofy::decode_status(body, g);
+  sofy::decode_status(body, g);
+  const auto before = allocations;
+  sofy::decode_status(body, g);
+  CHECK(allocations - before == 0);
+  CHECK(g.tests.size() == 50);
+  // A fresh decode allocates (the test can fail).
+  const auto before_fresh = allocations;
+  CHECK(sofy::decode_status(body).tests.size() == 50);
+  CHECK(allocations - before_fresh > 50);
 }
 
 TEST_CASE("decode_status: many tests keep their order", "[decode]") {
