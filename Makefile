@@ -3,9 +3,11 @@
 #   make test            install what is missing, configure (preset dev), build, run ctest
 #   make test PRESET=asan   the same with GCC ASan + UBSan (also: make asan)
 #   make ci              everything CI runs (.ci/run): Meson, sanitizers, consumers, fuzzing
+#   make demo            build sofy-sim and sofy-run, then run a simulated schedule with
+#                        `sofy-run trigger --wait` (scripts/demo.sh; no account, no network)
 PRESET ?= dev
 
-.PHONY: all deps configure build test asan ci clean
+.PHONY: all deps configure build test asan ci clean demo
 
 all: build
 
@@ -24,7 +26,9 @@ test: build
 asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
 
-# demo: lands with sofy-sim and sofy-run (issue 3), here.
+demo: configure
+	@cmake --build --preset $(PRESET) --target sofy-sim sofy-run
+	@bash scripts/demo.sh build/$(PRESET)
 
 ci:
 	@bash .ci/run
