@@ -103,8 +103,9 @@ class client {
 
   // POST .../scheduled-runs/{guid}/execute[?appHash=]: starts a run of the schedule, of the
   // given build or else the latest one. The result always has group_id: when the answer
-  // names none, the run is found in the run-group list (the newest group executed since
-  // the trigger was sent, allowing for clock skew); errc::not_found if it never appears.
+  // names none, the run is the newest group in the run-group list that was not there just
+  // before the trigger (the list is read first; if that read fails, the newest group executed
+  // since the trigger, allowing a minute of clock skew); errc::not_found if none appears.
   SOFY_DECL asio::awaitable<trigger_result> trigger(std::string schedule_guid, std::optional<app_hash> build = {});
 
   // POST /webagent-service/public/scheduled-runs/{id}/execute with x-sofy-web-auth-key,
