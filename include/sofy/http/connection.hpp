@@ -22,8 +22,9 @@
 // - A TLS stream cut without close_notify is error::truncated_tls_stream while a message is
 //   incomplete; after a complete message nothing is read, so it is harmless. A peer that closes
 //   before any response byte gives error::connection_closed (see response_started()).
-// - One request at a time. The read buffer is allocated once per connection and reused; a
-//   timer per connection is armed lazily (not once per step).
+// - One request at a time. The read buffer is allocated once per connection and reused. One
+//   timer per connection watches every step: it is armed once per request (not per step or
+//   per read) and cancelled when the response is read, so an idle connection holds no work.
 //
 // Threading: use from one thread, or pass a strand as the executor. The connection must stay
 // alive (and not be moved) while an operation is in progress; the request and the file_body

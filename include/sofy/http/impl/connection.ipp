@@ -13,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <stdexcept>
 #include <tuple>
 #include <vector>
 
@@ -188,7 +189,7 @@ SOFY_DECL asio::awaitable<void> connection::connect(origin peer, std::optional<p
   s.where = peer.authority();
   if (proxy) s.where += " via proxy " + proxy->origin.authority();
   s.fired.clear();
-  if (peer.is_tls() && !s.tls_ctx) throw std::system_error(error::unsupported_scheme, "no TLS context for " + s.where);
+  if (peer.is_tls() && !s.tls_ctx) throw std::invalid_argument("connection to " + s.where + ": https needs a TLS context");
   const origin& hop = proxy ? proxy->origin : peer;
 
   // Resolve and connect, one address after another, all under the connect timeout.
