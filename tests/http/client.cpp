@@ -544,3 +544,36 @@ TEST_CASE("client: a streamed file upload through the client", "[client]") {
   CHECK(last == expected);
   CHECK(total == expected);
 }
+
+TEST_CASE("client: HEAD responses have no body and keep the connection", "[client]") {
+  asio::io_context io;
+  test::raw_server srv{io.get_executor(), scripted([](const http::request& r, std::uint64_t, std::uint64_t) {
+                         if (r.method == "HEAD") return std::string("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+                         return test::http_response(200, "after head");
+                       }, nullptr)};
+  http::client c{io.get_executor(), plain_options()};
+  auto head = test::run(io, send(&c, srv.origin(), make_request("HEAD", "/")));
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
+  CHECK(head.headers.get("Content-Length") == "100");
+  CHECK(test::run(io, send(&c, srv.origin(), make_request("GET", "/"))).body == "after head");
+  CHECK(srv.accepted() == 1);
+}
+
+TEST_CASE("client: IPv6 loopback over TLS", "[client]") {
+  tls_fixture f;
+  asio::io_context io;
+  std::vector<seen> log;
+  std::optional<test::raw_server> srv;
+  try {
+    srv.emplace(io.get_executor(), scripted(always(200, "v6"), &log), test::raw_server_options{.tls = &f.server, .handshake = true, .address = "::1"});
+  } catch (const std::system_error&) {
+    WARN("no IPv6 loopback here");
+    return;
+  }
+  http::client c{io.get_executor(), f.options()};
+  http::origin o = http::parse_base_url("https://[::1]:" + std::to_string(srv->port())).origin;
+  CHECK(test::run(io, send(&c, o, make_request("GET", "/"))).body == "v6");
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].headers.get("Host") == "[::1]:" + std::to_string(srv->port()));
+}
