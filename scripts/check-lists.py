@@ -74,9 +74,12 @@ def cmake_tests(path):
 
 
 def meson_tests(path):
-    """{name: [sources relative to tests/]} from "'name': files('a.cpp', ...)" entries."""
-    text = strip_comments(path.read_text(), "#")
-    tests = {}
+    """{name: [sources relative to tests/]} from "'name': files('a.cpp', ...)" entries,
+    and the names marked "# CMake only: NAME (why)" (tests that need the tools' code)."""
+    raw = path.read_text()
+    cmake_only = set(re.findall(r'#\s*CMake only:\s*([A-Za-z0-9_]+)', raw))
+    text = strip_comments(raw, "#")
+    tests = {name: None for name in cmake_only}
     for m in re.finditer(r"'([A-Za-z0-9_]+)'\s*:\s*files\(([^)]*)\)", text):
         srcs = re.findall(r"'([^']+)'", m.group(2))
         tests[m.group(1)] = sorted(normalise(path.parent, s) for s in srcs)
@@ -103,6 +106,11 @@ def check_meson(all_files):
             continue
         theirs = meson_tests(mb)
         for name in sorted(set(ours) | set(theirs)):
+            if name in theirs and theirs[name] is None:  # marked CMake only
+                if name not in ours:
+                    problems.append(f"{rel}/meson.build: '{name}' is marked CMake only "
+                                    f"but CMake has no such test")
+                continue
             if ours.get(name) != theirs.get(name):
                 problems.append(f"{rel}/meson.build: '{name}' has {theirs.get(name)}, "
                                 f"CMake has {ours.get(name)}")

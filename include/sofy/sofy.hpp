@@ -15,12 +15,23 @@
 // landed; scripts/check-lists.py reports public headers missing from this list.
 #include <sofy/version.hpp>
 
+// The Sofy API: value types, decoding, errors, retries (no I/O) and the client.
 #include <sofy/duration.hpp>
 #include <sofy/error.hpp>
 #include <sofy/model.hpp>
 #include <sofy/decode.hpp>
 #include <sofy/retry.hpp>
 
+// HTTP/1.1. I/O-free: errors, messages, the parser, URLs and proxy rules.
 #include <sofy/http/error.hpp>
 #include <sofy/http/message.hpp>
 #include <sofy/http/parser.hpp>
+#include <sofy/http/url.hpp>
+#include <sofy/http/proxy.hpp>
+// Over Asio: TLS settings, connections, the pooled client and the server.
+#include <sofy/http/tls.hpp>
+#include <sofy/http/connection.hpp>
+#include <sofy/http/client.hpp>
+#include <sofy/http/server.hpp>
+
+#include <sofy/client.hpp>

@@ -13,12 +13,21 @@ without it the library is header-only and needs no separate source"
 
 #include <sofy/sofy.hpp>
 
-// One line per impl/*.ipp. An .ipp is listed here once it has landed;
-// scripts/check-lists.py reports those missing from this list.
-#include <sofy/impl/decode.ipp>
+// One line per impl/*.ipp, in the order of <sofy/sofy.hpp> (an .ipp may use what an
+// earlier one defines). An .ipp is listed here once it has landed; scripts/check-lists.py
+// reports those missing from this list.
 #include <sofy/impl/duration.ipp>
 #include <sofy/impl/error.ipp>
 #include <sofy/impl/model.ipp>
+#include <sofy/impl/decode.ipp>
 #include <sofy/impl/retry.ipp>
 
 #include <sofy/http/impl/message.ipp>
+#include <sofy/http/impl/url.ipp>
+#include <sofy/http/impl/proxy.ipp>
+#include <sofy/http/impl/tls.ipp>
+#include <sofy/http/impl/connection.ipp>
+#include <sofy/http/impl/client.ipp>
+#include <sofy/http/impl/server.ipp>
+
+#include <sofy/impl/client.ipp>
