@@ -69,7 +69,14 @@ inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   co_await t.async_wait(asio::use_awaitable);
 }
 
-// Runs `a` and turns the cancellation of the awaiting coroutine into errc::cancelled.
+// Transport failures that another attempt cannot mend: a certificate that does not verify,
+// a request that cannot be written, an address that cannot be used.
+inline bool is_permanent_transport_error(std::error_code ec) noexcept {
+  return ec == http::error::tls_verify_failed || ec == http::error::bad_header_value ||
+         ec == http::error::bad_url || ec == http::error::unsupported_scheme;
+}
+
+// The error for an operation cancelled through the awaiting coroutine's slot.
 inline error cancelled(const std::string& what) { return error(errc::cancelled, what + ": cancelled"); }
 
 }  // namespace detail
@@ -133,12 +140,14 @@ SOFY_DECL asio::awaitable<http::response> client::send(call c) {
     } catch (const http::exchange_error& e) {
       if (e.code() == asio::error::operation_aborted) throw detail::cancelled(c.what);
       stage = e.request_sent() ? failure_stage::after_write : failure_stage::before_write;
+      if (detail::is_permanent_transport_error(e.code())) throw error(e.code(), c.what + ": " + e.what());
       failure = std::make_exception_ptr(error(e.code(), c.what + ": " + e.what()));
     } catch (const std::system_error& e) {
       if (e.code() == asio::error::operation_aborted) throw detail::cancelled(c.what);
       // Failures outside an exchange (a malformed proxy URL, a TLS context that cannot be
       // built) happen before anything is sent.
       stage = failure_stage::before_write;
+      if (detail::is_permanent_transport_error(e.code())) throw error(e.code(), c.what + ": " + e.what());
       failure = std::make_exception_ptr(error(e.code(), c.what + ": " + e.what()));
     }
 
