@@ -7,7 +7,7 @@ set -eu
 
 pkgs="g++ make cmake ninja-build pkg-config openssl ca-certificates
 libasio-dev libssl-dev libboost-json1.81-dev libboost-url1.81-dev
-libyaml-cpp-dev libsqlite3-dev libcli11-dev libfmt-dev libspdlog-dev catch2"
+libyaml-cpp-dev libsqlite3-dev libcli11-dev libfmt-dev libspdlog-dev catch2 python3"
 if [ "${1:-}" = "--ci" ]; then
   pkgs="$pkgs meson clang libclang-rt-14-dev git"
 fi
