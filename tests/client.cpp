@@ -442,3 +442,22 @@ TEST_CASE("client: async_ forms complete with callbacks and futures") {
   CHECK(got->size() == 1);
   CHECK(f.get().tests.size() == 1);
 }
+
+TEST_CASE("client: options structs take designated initializers without -Wextra warnings") {
+  // This file is compiled with -Wall -Wextra -Werror: a member without a default member
+  // initializer would make each of these a missing-field-initializers error for users.
+  sofy::client_options o{.auth_key = key,
+                         .base_url = "https://127.0.0.1:1",
+                         .http = {.tls = {.ca_file = "ca.pem"}, .connect_timeout = 1s}};
+  sofy::wait_options w{.poll_interval = 15s, .timeout = 2h};
+  sofy::http::request_options ro{.max_redirects = 1};
+  sofy::http::server_options so{.header_timeout = 1s};
+  sofy::retry_policy rp{.max_attempts = 2};
+  CHECK(o.http.tls.ca_file == "ca.pem");
+  CHECK(o.http.tls.ca_dir.empty());
+  CHECK(o.request_timeout == 30s);
+  CHECK(w.timeout == 2h);
+  CHECK(ro.max_redirects == 1);
+  CHECK(so.max_connections == 1024);
+  CHECK(rp.base_delay == 500ms);
+}

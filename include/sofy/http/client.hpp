@@ -57,25 +57,25 @@
 namespace sofy::http {
 
 struct client_options {
-  tls_options tls;
+  tls_options tls{};
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};  // longest stall while sending
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};   // longest stall while receiving
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};   // pooled connections older are closed
   std::size_t max_idle_per_origin = 4;
-  parser_limits limits;
+  parser_limits limits{};
   bool use_env_proxy = true;        // read https_proxy, http_proxy, no_proxy at construction
-  std::optional<proxy_env> proxy;   // explicit proxy settings; when set the environment is ignored
+  std::optional<proxy_env> proxy{};  // explicit proxy settings; when set the environment is ignored
 };
 
 struct request_options {
   // The whole request, redirects and the retry included, fails with error::deadline_exceeded
   // once this passes.
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::optional<std::chrono::steady_clock::time_point> deadline{};
   int max_redirects = 0;  // 0: a redirect is returned as the response
   // Dropped, with Authorization and Cookie, when a redirect leaves the origin ("x-sofy-auth-key").
-  std::vector<std::string> sensitive_headers;
+  std::vector<std::string> sensitive_headers{};
   // A body streamed from a file (request.body must then be empty); must outlive the request.
   const file_body* body_file = nullptr;
 };

@@ -110,7 +110,7 @@ struct reply {
 enum class log_level { debug, info, warn, error };
 
 struct server_options {
-  parser_limits limits;
+  parser_limits limits{};
   // A request head must be complete this long after its first byte. On a new connection the
   // time counts from the accept and includes the TLS handshake (a client that connects and
   // sends nothing is closed after it too).
@@ -127,7 +127,7 @@ struct server_options {
   std::size_t max_connections = 1024;
   // Handler exceptions (error), I/O failures (warn), malformed or slow clients (debug).
   // Messages name the connection, method and target; never headers or bodies.
-  std::function<void(log_level, std::string_view)> logger;
+  std::function<void(log_level, std::string_view)> logger{};
 };
 
 // Take the request by value: the handler is a coroutine and may outlive the caller's argument.

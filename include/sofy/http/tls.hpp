@@ -29,8 +29,8 @@
 namespace sofy::http {
 
 struct tls_options {
-  std::string ca_file;  // extra trust anchors, PEM; empty: none
-  std::string ca_dir;   // extra directory of hashed CA certificates; empty: none
+  std::string ca_file{};// extra trust anchors, PEM; empty: none
+  std::string ca_dir{}; // extra directory of hashed CA certificates; empty: none
 };
 
 // Throws std::system_error naming the file or directory that could not be loaded.
