@@ -347,6 +347,37 @@ TEST_CASE("client: GET is retried after 5xx, stalls and cut bodies, within max_a
   CHECK(took < 8s);
 }
 
+TEST_CASE("client: chunked, delayed, truncated and oversized answers") {
+  sim_fixture sim{scenario(
+      "  - route: status\n    answers: [{chunked: true, chunk_size: 7}, {delay: 400ms}, truncated, truncated, truncated, truncated]\n"
+      "  - route: run_groups\n    answers: [{oversized: 9}]\n"
+      "  - route: execute\n    answers: [{status: 503, retry_after_date: 2s}]\n")};
+  sofy::client_options o = sim.options();
+  o.request_timeout = 250ms;
+  sofy::client c{sim.io.get_executor(), o};
+
+  sofy::group_status chunked = sim.run(c.status(nightly, "41"));
+  CHECK(chunked.tests.size() == 1);
+
+  // The delayed answer misses the attempt's timeout; the next attempt gets a truncated
+  // body (a 2xx that is not JSON), which is not the kind of failure a retry mends.
+  sofy::error t = error_of([&] { sim.run(c.status(nightly, "41")); });
+  CHECK(t.code() == sofy::errc::bad_response);
+  CHECK(sim.count(route::status) == 3);
+
+  // 9 MiB is over the 8 MiB body limit: a clear error, and not retried.
+  sofy::error big = error_of([&] { sim.run(c.run_groups(nightly)); });
+  CHECK(big.code() == sofy::http::error::body_too_large);
+  CHECK(sim.count(route::run_groups) == 1);
+
+  // Retry-After as an HTTP-date two seconds ahead (whole seconds: at least one passes).
+  const auto start = std::chrono::steady_clock::now();
+  sofy::trigger_result r = sim.run(c.trigger(nightly));
+  CHECK(r.group_id == "500");
+  CHECK(std::chrono::steady_clock::now() - start >= 900ms);
+  CHECK(sim.count(route::execute) == 2);
+}
+
 TEST_CASE("client: errors carry the API's fields and never the auth key") {
   sim_fixture sim{scenario("  - route: applications\n    answers: [{body: html, times: 4}]\n")};
   sofy::client_options o = sim.options();

@@ -70,10 +70,13 @@ inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }
 
 // Transport failures that another attempt cannot mend: a certificate that does not verify,
-// a request that cannot be written, an address that cannot be used.
+// a request that cannot be written, an address that cannot be used, an answer over the
+// configured limits (it would be as large the next time).
 inline bool is_permanent_transport_error(std::error_code ec) noexcept {
   return ec == http::error::tls_verify_failed || ec == http::error::bad_header_value ||
-         ec == http::error::bad_url || ec == http::error::unsupported_scheme;
+         ec == http::error::bad_url || ec == http::error::unsupported_scheme ||
+         ec == http::error::head_too_large || ec == http::error::too_many_fields ||
+         ec == http::error::body_too_large;
 }
 
 // The error for an operation cancelled through the awaiting coroutine's slot.
