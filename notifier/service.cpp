@@ -282,9 +282,10 @@ struct service::impl {
   }
 
   void start_metrics_server() {
-    if (!cfg->listen) return;
+    const std::optional<listen_address> where = opts.listen ? opts.listen : cfg->listen;
+    if (!where) return;
     asio::ip::tcp::resolver resolver{io};
-    auto results = resolver.resolve(cfg->listen->host, std::to_string(cfg->listen->port));
+    auto results = resolver.resolve(where->host, std::to_string(where->port));
     http::server_options so;
     so.max_connections = 64;
     so.logger = [this](http::log_level l, std::string_view m) {

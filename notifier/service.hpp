@@ -50,6 +50,8 @@ struct service_options {
   delivery_settings delivery{};
   bool jitter = true;  // false: every schedule's first poll at once (tests, demos)
   std::chrono::milliseconds shutdown_grace{10'000};
+  // Overrides the config's `listen` (port 0: a free port, reported to on_started).
+  std::optional<listen_address> listen;
   // Called once the service runs (watchers started, /metrics listening on `metrics_port`,
   // 0 without `listen`), on the service's thread.
   std::function<void(std::uint16_t metrics_port)> on_started;
