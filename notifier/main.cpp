@@ -2,6 +2,9 @@
 // Teams and JSON webhooks. See notifier/README.md and service.hpp.
 #include "notifier/log.hpp"
 #include "notifier/service.hpp"
+#if SOFY_NOTIFIER_DEMO
+#include "notifier/demo.hpp"
+#endif
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +27,12 @@ int main(int argc, char** argv) {
   run->add_flag("--dry-run", run_opts.dry_run, "Print each payload instead of posting it; change no state");
   run->add_option("--log-level", level, "debug | info | warn | error (overrides log_level)");
 
+#if SOFY_NOTIFIER_DEMO
+  demo_options demo_opts;
+  auto* demo = app.add_subcommand("demo", "Run against a built-in simulated Sofy and print what would be posted");
+  demo->add_flag("--json", demo_opts.show_json, "Also print the Slack and Teams payloads as JSON");
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -32,6 +41,9 @@ int main(int argc, char** argv) {
   }
 
   if (*check) return check_config(check_file, std::cout, std::cerr);
+#if SOFY_NOTIFIER_DEMO
+  if (*demo) return run_demo(demo_opts);
+#endif
 
   if (!level.empty()) {
     run_opts.level = log_level_from_name(level);
