@@ -3,6 +3,7 @@
 #   make test            install what is missing, configure (preset dev), build, run ctest
 #   make test PRESET=asan   the same with GCC ASan + UBSan (also: make asan)
 #   make ci              everything CI runs (.ci/run): Meson, sanitizers, consumers, fuzzing
+#   make bench           Release build in build/bench, then the benchmarks against peers (bench/run.sh)
 #   make demo            build sofy-sim and sofy-run, then run a simulated schedule with
 #                        `sofy-run trigger --wait` (scripts/demo.sh; no account, no network)
 PRESET ?= dev
@@ -32,6 +33,10 @@ demo: configure
 
 ci:
 	@bash .ci/run
+
+.PHONY: bench  # bench/ is a directory
+bench:
+	@bash bench/run.sh
 
 clean:
 	rm -rf build
