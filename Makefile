@@ -4,8 +4,9 @@
 #   make test PRESET=asan   the same with GCC ASan + UBSan (also: make asan)
 #   make ci              everything CI runs (.ci/run): Meson, sanitizers, consumers, fuzzing
 #   make bench           Release build in build/bench, then the benchmarks against peers (bench/run.sh)
-#   make demo            build sofy-sim and sofy-run, then run a simulated schedule with
-#                        `sofy-run trigger --wait` (scripts/demo.sh; no account, no network)
+#   make demo            build sofy-sim, sofy-run and sofy-notifier, then run a simulated
+#                        schedule with `sofy-run trigger --wait` (scripts/demo.sh) and
+#                        `sofy-notifier demo` (no account, no network; about 45 s)
 PRESET ?= dev
 
 .PHONY: all deps configure build test asan ci clean demo
@@ -28,8 +29,11 @@ asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
 
 demo: configure
-	@cmake --build --preset $(PRESET) --target sofy-sim sofy-run
+	@cmake --build --preset $(PRESET) --target sofy-sim sofy-run sofy-notifier
 	@bash scripts/demo.sh build/$(PRESET)
+	@echo
+	@echo "== sofy-notifier: the same kind of run, watched and posted to Slack, Teams and a webhook"
+	@build/$(PRESET)/notifier/sofy-notifier demo
 
 ci:
 	@bash .ci/run

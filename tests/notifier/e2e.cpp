@@ -857,3 +857,33 @@ TEST_CASE("e2e: no secret in any log, also when the API and the hooks fail") {
   CHECK_FALSE(contains(lower(out), lower("0D15EA5E-0000-4000-8000-00000000BAD1")));
   CHECK(contains(out, "Nightly smoke"));  // the failing schedule is named
 }
+
+TEST_CASE("e2e: sofy-notifier demo shows the baseline, then each message, and cleans up") {
+  const fs::path tmp = sofy::test::fresh_dir("e2e-demo");
+  std::string out, err;
+  int code = -1;
+  {
+    process demo{{SOFY_NOTIFIER_EXE, "demo"}, {{"TMPDIR", tmp.string()}}, tmp, "demo"};
+    code = demo.wait(90s);
+    out = demo.out();
+    err = demo.err();
+  }
+  INFO("exit " << code << "\nstdout:\n" << out << "\nstderr:\n" << err);
+  CHECK(code == 0);
+  const auto found = out.find("found run group 100001");
+  const auto first_message = out.find("== hook ");
+  REQUIRE(found != std::string::npos);
+  REQUIRE(first_message != std::string::npos);
+  CHECK(found < first_message);  // the baseline sent nothing
+  CHECK(contains(out, "Slack message:"));
+  CHECK(contains(out, "Teams message:"));
+  CHECK(contains(out, "\"event\": \"run_finished\""));
+  CHECK(contains(out, "Checkout* on iPhone 15"));
+  CHECK(contains(out, "*Failed*"));
+  // Its config and state were temporary.
+  std::size_t left = 0;
+  for (const auto& e : fs::directory_iterator(tmp)) left += e.path().filename().string().rfind("sofy-notifier-demo-", 0) == 0;
+  CHECK(left == 0);
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+}
