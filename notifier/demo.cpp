@@ -72,8 +72,9 @@ std::string webhook_entry(const sim::hook_spec& h, std::uint16_t port) {
           "run_finished]\n",
           h.name, url);
     case sim::hook_style::teams:
-      return fmt::format("  - name: {}\n    type: teams\n    url: {}\n    mention: qa-lead@example.com\n",
-                         h.name, url);
+      return fmt::format(
+          "  - name: {}\n    type: teams\n    url: {}\n    mention: qa-lead@example.com\n", h.name,
+          url);
     case sim::hook_style::webhook:
       return fmt::format(
           "  - name: {}\n    type: webhook\n    url: {}\n    secret: demo-signing-secret\n"
@@ -150,8 +151,8 @@ int run_demo(const demo_options& o) {
     });
 
     asio::io_context io{1};
-    http::server srv{io.get_executor(), {asio::ip::make_address("127.0.0.1"), 0},
-                     sim::handler(eng)};
+    http::server srv{
+        io.get_executor(), {asio::ip::make_address("127.0.0.1"), 0}, sim::handler(eng)};
     const auto port = srv.local_endpoint().port();
     std::thread sim_thread{[&io] { io.run(); }};
     struct join_sim {
@@ -171,8 +172,8 @@ int run_demo(const demo_options& o) {
 
     {
       std::lock_guard lock{out_mu};
-      out << "== sofy-notifier demo: a simulated Sofy (" << sc.source << ") on http://127.0.0.1:"
-          << port << ", with recording sinks";
+      out << "== sofy-notifier demo: a simulated Sofy (" << sc.source
+          << ") on http://127.0.0.1:" << port << ", with recording sinks";
       for (const auto& h : sc.hooks) out << " " << h.name;
       out << "\n== the notifier polls every " << o.poll_interval.count()
           << " ms. Its first poll records what exists (yesterday's run) as the baseline and "
@@ -201,7 +202,8 @@ int run_demo(const demo_options& o) {
       const auto deadline = t0 + o.max_duration;
       while (!done) {
         const auto now = steady::now();
-        if (now >= deadline || (run_finished_at && now - *run_finished_at >= std::chrono::seconds(3))) {
+        if (now >= deadline ||
+            (run_finished_at && now - *run_finished_at >= std::chrono::seconds(3))) {
           lock.unlock();
           svc.stop();
           return;

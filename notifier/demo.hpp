@@ -19,8 +19,8 @@ namespace sofy::notifier {
 struct demo_options {
   std::chrono::milliseconds max_duration{40'000};  // the demo run takes about 20 s
   std::chrono::milliseconds poll_interval{1'000};
-  bool show_json = false;   // Slack and Teams payloads also as JSON
-  bool show_log = true;     // the service's own log lines (info and above)
+  bool show_json = false;          // Slack and Teams payloads also as JSON
+  bool show_log = true;            // the service's own log lines (info and above)
   std::filesystem::path scenario;  // empty: the embedded notifier-demo.yaml
   std::ostream* out = nullptr;     // nullptr: std::cout
 };

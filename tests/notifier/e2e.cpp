@@ -58,10 +58,12 @@ const char* const finished_tests = R"(
 std::string scenario(const std::string& hooks, const char* tests = stepping_tests) {
   return "auth_key: " + auth_key + R"(
 schedules:
-  - guid: )" + guid + R"(
+  - guid: )" +
+         guid + R"(
     name: Nightly smoke
     build: 1.4.0(77)
-    tests:)" + tests + R"(
+    tests:)" +
+         tests + R"(
     groups:
       # Yesterday's run, finished: what the baseline sees.
       - id: "100000"
@@ -94,8 +96,8 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   REQUIRE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-               reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) !=
-          nullptr);
+               reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
+               &len) != nullptr);
   static const char* hex = "0123456789abcdef";
   std::string out;
   for (unsigned i = 0; i < len; ++i) {
@@ -113,8 +115,10 @@ std::string str(const json::value& v) {
 void collect_text(const json::value& v, std::string& out) {
   if (v.is_object()) {
     for (const auto& [k, m] : v.as_object()) {
-      if (k == "text" && m.is_string()) out += std::string(m.as_string()) + "\n";
-      else collect_text(m, out);
+      if (k == "text" && m.is_string())
+        out += std::string(m.as_string()) + "\n";
+      else
+        collect_text(m, out);
     }
   } else if (v.is_array()) {
     for (const auto& e : v.as_array()) collect_text(e, out);
@@ -152,8 +156,12 @@ class simulator {
   explicit simulator(const std::string& scenario_text, bool tls = false)
       : dir_(sofy::test::fresh_dir("e2e-sim")) {
     std::ofstream(dir_ / "scenario.yaml") << scenario_text;
-    std::vector<std::string> args{SOFY_SIM_EXE, "--scenario", (dir_ / "scenario.yaml").string(),
-                                  "--port-file", (dir_ / "port").string(), "-v"};
+    std::vector<std::string> args{SOFY_SIM_EXE,
+                                  "--scenario",
+                                  (dir_ / "scenario.yaml").string(),
+                                  "--port-file",
+                                  (dir_ / "port").string(),
+                                  "-v"};
     if (tls) {
       pki_ = sofy::test::make_pki();
       args.insert(args.end(), {"--tls-cert", pki_->server_cert.string(), "--tls-key",
@@ -235,7 +243,7 @@ class simulator {
 
 struct hook {
   std::string name;
-  std::string type;       // slack | teams | webhook
+  std::string type;        // slack | teams | webhook
   std::string extra = {};  // more YAML keys, each line starting with four spaces
 };
 
@@ -312,9 +320,7 @@ class notifier_env {
     check_no_secrets(output, all_hooks_);
   }
 
-  std::vector<std::string> run_args() const {
-    return {"run", "--config", config().string()};
-  }
+  std::vector<std::string> run_args() const { return {"run", "--config", config().string()}; }
 
  private:
   const simulator& sim_;
@@ -379,18 +385,22 @@ TEST_CASE("e2e: check exits 0 for a valid config and 2 with FILE:LINE:COL for ea
 
   // Line numbers below are the text's; the url is not https for a remote host, and its
   // token must not be quoted back.
-  env.write_raw_config("sofy:\n"                                        // 1
-                       "  auth_key: ${SOFY_AUTH_KEY}\n"                 // 2
-                       "poll_interval: 5 parsecs\n"                     // 3
-                       "schedules:\n"                                   // 4
-                       "  - name: Nightly smoke\n"                      // 5
-                       "    guid: " + guid + "\n"                       // 6
-                       "    colour: blue\n"                             // 7
-                       "webhooks:\n"                                    // 8
-                       "  - name: qa-slack\n"                           // 9
-                       "    type: slack\n"                              // 10
-                       "    url: http://hooks.example.com/services/" +  // 11
-                       url_token("qa-slack") + "\n");
+  env.write_raw_config(
+      "sofy:\n"                         // 1
+      "  auth_key: ${SOFY_AUTH_KEY}\n"  // 2
+      "poll_interval: 5 parsecs\n"      // 3
+      "schedules:\n"                    // 4
+      "  - name: Nightly smoke\n"       // 5
+      "    guid: " +
+      guid +
+      "\n"                                             // 6
+      "    colour: blue\n"                             // 7
+      "webhooks:\n"                                    // 8
+      "  - name: qa-slack\n"                           // 9
+      "    type: slack\n"                              // 10
+      "    url: http://hooks.example.com/services/" +  // 11
+      url_token("qa-slack") +
+      "\n");
   auto bad = env.run({"check", "--config", env.config().string()});
   INFO(bad.out << bad.err);
   CHECK(bad.code == 2);
@@ -408,7 +418,8 @@ TEST_CASE("e2e: check exits 0 for a valid config and 2 with FILE:LINE:COL for ea
 }
 
 TEST_CASE("e2e: the first run against existing groups records a baseline and sends nothing") {
-  simulator sim{scenario("  - {name: qa-slack, style: slack}\n  - {name: ci-hook, style: webhook}\n")};
+  simulator sim{
+      scenario("  - {name: qa-slack, style: slack}\n  - {name: ci-hook, style: webhook}\n")};
   notifier_env env{sim, {{"qa-slack", "slack", every_event}, {"ci-hook", "webhook", every_event}}};
   auto p = env.start(env.run_args());
   INFO(sim.log());
@@ -428,7 +439,9 @@ TEST_CASE("e2e: the first run against existing groups records a baseline and sen
   CHECK(stop(env, *again).code == 0);
 }
 
-TEST_CASE("e2e: a new run is notified with the right content on slack, teams and a signed webhook (TLS)") {
+TEST_CASE(
+    "e2e: a new run is notified with the right content on slack, teams and a signed webhook "
+    "(TLS)") {
   simulator sim{scenario("  - {name: qa-slack, style: slack}\n"
                          "  - {name: qa-teams, style: teams}\n"
                          "  - {name: ci-hook, style: webhook}\n"),
@@ -540,11 +553,14 @@ TEST_CASE("e2e: a new run is notified with the right content on slack, teams and
   }
 }
 
-TEST_CASE("e2e: a sink failing with 500s then recovering gets exactly one delivery, and a 429 Retry-After is honoured") {
-  simulator sim{scenario("  - {name: ci-flaky, style: webhook, answers: [500, 500]}\n"
-                         "  - {name: qa-slack, style: slack, answers: [{status: 429, retry_after: 2}]}\n")};
-  notifier_env env{sim,
-                   {{"ci-flaky", "webhook", "    notify_on: [run_finished]\n"}, {"qa-slack", "slack"}}};
+TEST_CASE(
+    "e2e: a sink failing with 500s then recovering gets exactly one delivery, and a 429 "
+    "Retry-After is honoured") {
+  simulator sim{
+      scenario("  - {name: ci-flaky, style: webhook, answers: [500, 500]}\n"
+               "  - {name: qa-slack, style: slack, answers: [{status: 429, retry_after: 2}]}\n")};
+  notifier_env env{
+      sim, {{"ci-flaky", "webhook", "    notify_on: [run_finished]\n"}, {"qa-slack", "slack"}}};
   auto p = env.start(env.run_args());
   REQUIRE(sim.wait_polls(1));
   const std::string g = sim.execute();
@@ -580,7 +596,8 @@ TEST_CASE("e2e: a sink failing with 500s then recovering gets exactly one delive
     CHECK(slack[0].at("status").to_number<int>() == 429);
     CHECK(slack[1].at("status").to_number<int>() == 200);
     CHECK(str(slack[0].at("body")) == str(slack[1].at("body")));
-    const auto waited = parse_sim_time(str(slack[1].at("time"))) - parse_sim_time(str(slack[0].at("time")));
+    const auto waited =
+        parse_sim_time(str(slack[1].at("time"))) - parse_sim_time(str(slack[0].at("time")));
     INFO("waited " << waited.count() << " ms after the 429");
     CHECK(waited >= 2000ms);
     CHECK(waited < 15000ms);
@@ -589,9 +606,10 @@ TEST_CASE("e2e: a sink failing with 500s then recovering gets exactly one delive
 }
 
 TEST_CASE("e2e: a permanent 400 is not retried while the other sinks still deliver") {
-  simulator sim{scenario("  - {name: qa-bad, style: slack, answers: [{status: 400, times: 50}]}\n"
-                         "  - {name: qa-teams, style: teams}\n"
-                         "  - {name: ci-hook, style: webhook}\n")};
+  simulator sim{
+      scenario("  - {name: qa-bad, style: slack, answers: [{status: 400, times: 50}]}\n"
+               "  - {name: qa-teams, style: teams}\n"
+               "  - {name: ci-hook, style: webhook}\n")};
   notifier_env env{sim, {{"qa-bad", "slack"}, {"qa-teams", "teams"}, {"ci-hook", "webhook"}}};
   auto p = env.start(env.run_args());
   REQUIRE(sim.wait_polls(1));
@@ -629,8 +647,10 @@ std::pair<std::vector<json::object>, std::string> restart_run(int sig) {
   REQUIRE(eventually([&] { return sim.deliveries("ci-hook").size() >= 2; }, 20s));
   auto r1 = stop(env, *first, sig);
   INFO("first run stderr:\n" << r1.err);
-  if (sig == SIGTERM) CHECK(r1.code == 0);
-  else CHECK(r1.code == 128 + SIGKILL);
+  if (sig == SIGTERM)
+    CHECK(r1.code == 0);
+  else
+    CHECK(r1.code == 128 + SIGKILL);
   const auto before = sim.deliveries("ci-hook").size();
   CHECK(before < 6);  // the restart has work left
 
@@ -639,7 +659,8 @@ std::pair<std::vector<json::object>, std::string> restart_run(int sig) {
   const bool done = eventually(
       [&] {
         ids.clear();
-        for (const auto& d : sim.deliveries("ci-hook")) ids.insert(str(d.at("headers").at("x-sofy-delivery")));
+        for (const auto& d : sim.deliveries("ci-hook"))
+          ids.insert(str(d.at("headers").at("x-sofy-delivery")));
         return ids.size() >= 6;
       },
       20s);
@@ -738,10 +759,11 @@ TEST_CASE("e2e: run --once exits 1 while a hook fails, and the next --once deliv
 }
 
 TEST_CASE("e2e: run --dry-run posts nothing, prints the payloads and leaves the state unchanged") {
-  simulator sim{scenario("  - {name: ci-hook, style: webhook}\n  - {name: qa-slack, style: slack}\n",
-                         finished_tests)};
-  notifier_env env{sim, {{"ci-hook", "webhook", every_event + "    secret: ${HOOK_SECRET}\n"},
-                         {"qa-slack", "slack"}}};
+  simulator sim{scenario(
+      "  - {name: ci-hook, style: webhook}\n  - {name: qa-slack, style: slack}\n", finished_tests)};
+  notifier_env env{sim,
+                   {{"ci-hook", "webhook", every_event + "    secret: ${HOOK_SECRET}\n"},
+                    {"qa-slack", "slack"}}};
   auto once = env.run_args();
   once.push_back("--once");
   REQUIRE(env.run(once).code == 0);  // the baseline
@@ -775,9 +797,10 @@ TEST_CASE("e2e: run --dry-run posts nothing, prints the payloads and leaves the 
   CHECK(sim.delivered("qa-slack") == 1);
 }
 
-TEST_CASE("e2e: SIGHUP with a broken config keeps the old one, and with a good one adds a webhook") {
-  simulator sim{scenario("  - {name: ci-hook, style: webhook}\n  - {name: qa-teams, style: teams}\n",
-                         finished_tests)};
+TEST_CASE(
+    "e2e: SIGHUP with a broken config keeps the old one, and with a good one adds a webhook") {
+  simulator sim{scenario(
+      "  - {name: ci-hook, style: webhook}\n  - {name: qa-teams, style: teams}\n", finished_tests)};
   const std::vector<hook> before{{"ci-hook", "webhook", "    notify_on: [run_finished]\n"}};
   notifier_env env{sim, before};
   auto p = env.start(env.run_args());
@@ -788,7 +811,9 @@ TEST_CASE("e2e: SIGHUP with a broken config keeps the old one, and with a good o
   const std::string at = "    guid: " + guid + "\n";
   REQUIRE(contains(broken, at));
   broken.insert(broken.find(at) + at.size(), "    colour: blue\n");
-  const auto line = 1 + std::count(broken.begin(), broken.begin() + static_cast<long>(broken.find("    colour")), '\n');
+  const auto line =
+      1 + std::count(broken.begin(), broken.begin() + static_cast<long>(broken.find("    colour")),
+                     '\n');
   env.write_raw_config(broken);
   p->signal(SIGHUP);
   const std::string where = env.config().string() + ":" + std::to_string(line) + ":5";
@@ -824,17 +849,21 @@ TEST_CASE("e2e: SIGHUP with a broken config keeps the old one, and with a good o
 }
 
 TEST_CASE("e2e: no secret in any log, also when the API and the hooks fail") {
-  simulator sim{scenario("  - {name: qa-slack, style: slack, answers: [{status: 500, times: 3}, 403]}\n"
-                         "  - {name: ci-hook, style: webhook, answers: [{status: 401, times: 50}]}\n",
-                         finished_tests)};
-  notifier_env env{sim, {{"qa-slack", "slack"}, {"ci-hook", "webhook", every_event + "    secret: ${HOOK_SECRET}\n"}}};
+  simulator sim{
+      scenario("  - {name: qa-slack, style: slack, answers: [{status: 500, times: 3}, 403]}\n"
+               "  - {name: ci-hook, style: webhook, answers: [{status: 401, times: 50}]}\n",
+               finished_tests)};
+  notifier_env env{sim,
+                   {{"qa-slack", "slack"},
+                    {"ci-hook", "webhook", every_event + "    secret: ${HOOK_SECRET}\n"}}};
   auto args = env.run_args();
   args.insert(args.end(), {"--log-level", "debug"});
   auto p = env.start(args);
   REQUIRE(sim.wait_polls(1));
   sim.execute();
   const bool tried = eventually(
-      [&] { return sim.deliveries("qa-slack").size() >= 4 && !sim.deliveries("ci-hook").empty(); }, 30s);
+      [&] { return sim.deliveries("qa-slack").size() >= 4 && !sim.deliveries("ci-hook").empty(); },
+      30s);
   auto r = stop(env, *p);  // checks stdout and stderr for every secret
   CHECK(tried);
   CHECK(contains(r.err, "qa-slack"));
@@ -882,7 +911,8 @@ TEST_CASE("e2e: sofy-notifier demo shows the baseline, then each message, and cl
   CHECK(contains(out, "*Failed*"));
   // Its config and state were temporary.
   std::size_t left = 0;
-  for (const auto& e : fs::directory_iterator(tmp)) left += e.path().filename().string().rfind("sofy-notifier-demo-", 0) == 0;
+  for (const auto& e : fs::directory_iterator(tmp))
+    left += e.path().filename().string().rfind("sofy-notifier-demo-", 0) == 0;
   CHECK(left == 0);
   std::error_code ec;
   fs::remove_all(tmp, ec);

@@ -90,8 +90,9 @@ inline http_answer http_request(int port, const std::string& method, const std::
   auto send_all = [&](const std::string& data) {
     std::size_t at = 0;
     while (at < data.size()) {
-      const long n = ssl ? SSL_write(ssl.get(), data.data() + at, static_cast<int>(data.size() - at))
-                         : ::send(s.fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+      const long n =
+          ssl ? SSL_write(ssl.get(), data.data() + at, static_cast<int>(data.size() - at))
+              : ::send(s.fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
       if (n <= 0) detail::http_fail("send " + method + " " + target + " failed");
       at += static_cast<std::size_t>(n);
     }

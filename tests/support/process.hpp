@@ -42,8 +42,9 @@ inline std::string slurp(const std::filesystem::path& p) {
 // A fresh, empty directory under the system's temp directory, unique per process and call.
 inline std::filesystem::path fresh_dir(const std::string& what) {
   static int count = 0;
-  const auto d = std::filesystem::temp_directory_path() /
-                 ("sofy-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++count));
+  const auto d =
+      std::filesystem::temp_directory_path() /
+      ("sofy-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++count));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d;
