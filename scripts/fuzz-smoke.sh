@@ -34,7 +34,14 @@ for src in "${sources[@]}"; do
   if "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="$artifacts/$name-" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    echo "fuzz: $name: ${runs:-?} inputs in ${secs} s, no findings"
+    if grep -q "nothing is fuzzed" "$log"; then
+      # A target built as a stub (its sources were not found) must not pass for a fuzz run.
+      echo "fuzz: $name: FAILED: built as a stub, nothing was fuzzed:"
+      grep "nothing is fuzzed" "$log"
+      failed=1
+    else
+      echo "fuzz: $name: ${runs:-?} inputs in ${secs} s, no findings"
+    fi
   else
     echo "fuzz: $name: FAILED (log: $log, inputs: $artifacts/$name-*)"
     tail -n 40 "$log"
