@@ -67,6 +67,9 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto min_poll_interval = 100ms;
+// Delivery durations: more than zero, and short enough that "now + it" cannot overflow.
+constexpr std::chrono::milliseconds min_delivery_duration = 1ms;
+constexpr std::chrono::milliseconds max_delivery_duration = 8760h;
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -143,8 +146,9 @@ class loader {
   std::optional<std::string> text(const YAML::Node& n, const std::string& what, bool secret);
   std::optional<std::string> expand(std::string_view raw, const YAML::Node& where,
                                     const std::string& what, bool secret);
-  std::optional<std::chrono::milliseconds> duration(const YAML::Node& n, const std::string& what,
-                                                    std::chrono::milliseconds minimum);
+  std::optional<std::chrono::milliseconds> duration(
+      const YAML::Node& n, const std::string& what, std::chrono::milliseconds minimum,
+      std::chrono::milliseconds maximum = std::chrono::milliseconds::max());
   std::optional<unsigned> integer(const YAML::Node& n, const std::string& what, unsigned lo,
                                   unsigned hi);
   template <class Enum, std::size_t N>
@@ -159,6 +163,7 @@ class loader {
   void sofy_section(const YAML::Node& n);
   void tls_section(const YAML::Node& n);
   void listen_key(const YAML::Node& n);
+  void delivery_section(const YAML::Node& n);
   void webhooks_section(const YAML::Node& n);
   void webhook_item(const YAML::Node& n, std::size_t index);
   void schedules_section(const YAML::Node& n);
@@ -188,6 +193,7 @@ class loader {
   bool auth_key_seen_ = false;
   int merge_depth_ = 0;
   std::vector<std::pair<std::size_t, bool>> schedule_own_interval_;  // index, has its own
+  std::vector<std::pair<std::size_t, bool>> webhook_own_max_age_;    // index, has its own
 };
 
 std::optional<std::vector<entry>> loader::mapping(const YAML::Node& n, const std::string& what,
@@ -337,7 +343,8 @@ std::optional<std::string> loader::expand(std::string_view raw, const YAML::Node
 
 std::optional<std::chrono::milliseconds> loader::duration(const YAML::Node& n,
                                                           const std::string& what,
-                                                          std::chrono::milliseconds minimum) {
+                                                          std::chrono::milliseconds minimum,
+                                                          std::chrono::milliseconds maximum) {
   auto s = text(n, what, false);
   if (!s) return std::nullopt;
   std::string why;
@@ -349,6 +356,11 @@ std::optional<std::chrono::milliseconds> loader::duration(const YAML::Node& n,
   if (*d < minimum) {
     error(n, what + ": " + format_duration(*d) + " is too short (at least " +
                  format_duration(minimum) + ")");
+    return std::nullopt;
+  }
+  if (*d > maximum) {
+    error(n, what + ": " + format_duration(*d) + " is too long (at most " +
+                 format_duration(maximum) + ")");
     return std::nullopt;
   }
   return d;
@@ -559,6 +571,46 @@ void loader::listen_key(const YAML::Node& n) {
   cfg_.listen = listen_address{host, static_cast<std::uint16_t>(p)};
 }
 
+void loader::delivery_section(const YAML::Node& n) {
+  auto entries = mapping(n, "delivery",
+                         {"timeout", "max_age", "min_backoff", "max_backoff", "max_retry_after"});
+  if (!entries) return;
+  delivery_config& d = cfg_.delivery;
+  const entry* min_entry = nullptr;
+  const entry* max_entry = nullptr;
+  bool backoff_ok = true;
+  for (const auto& e : *entries) {
+    key_mark_ = e.key_node.Mark();
+    auto v = duration(e.value, "delivery." + e.key, min_delivery_duration, max_delivery_duration);
+    if (!v) {
+      backoff_ok = backoff_ok && e.key != "min_backoff" && e.key != "max_backoff";
+      continue;
+    }
+    if (e.key == "timeout") {
+      d.timeout = *v;
+    } else if (e.key == "max_age") {
+      d.max_age = *v;
+    } else if (e.key == "min_backoff") {
+      d.min_backoff = *v;
+      min_entry = &e;
+    } else if (e.key == "max_backoff") {
+      d.max_backoff = *v;
+      max_entry = &e;
+    } else if (e.key == "max_retry_after") {
+      d.max_retry_after = *v;
+    }
+  }
+  // Compared only when both are valid, so one mistake gives one error. Reported at the
+  // key that was written (min_backoff when both were).
+  if (backoff_ok && d.min_backoff > d.max_backoff) {
+    const entry* at = min_entry ? min_entry : max_entry;
+    key_mark_ = at->key_node.Mark();
+    error(at->value, "delivery: min_backoff " + format_duration(d.min_backoff) +
+                         (min_entry ? "" : " (the default)") + " is more than max_backoff " +
+                         format_duration(d.max_backoff) + (max_entry ? "" : " (the default)"));
+  }
+}
+
 void loader::webhooks_section(const YAML::Node& n) {
   auto items = list(n, "webhooks");
   if (!items) return;
@@ -568,8 +620,9 @@ void loader::webhooks_section(const YAML::Node& n) {
 
 void loader::webhook_item(const YAML::Node& n, std::size_t index) {
   std::string who = "webhooks[" + std::to_string(index) + "]";
-  auto entries =
-      mapping(n, who, {"name", "type", "url", "notify_on", "mention", "secret", "title", "text"});
+  auto entries = mapping(
+      n, who,
+      {"name", "type", "url", "notify_on", "mention", "secret", "title", "text", "max_age"});
   if (!entries) return;
 
   webhook_config w;
@@ -707,7 +760,20 @@ void loader::webhook_item(const YAML::Node& n, std::size_t index) {
     (key == "title" ? w.title : w.text) = *v;
   }
 
-  if (ok) cfg_.webhooks.push_back(std::move(w));
+  bool own_max_age = false;
+  if (const entry* e = take(*entries, "max_age")) {
+    if (auto d =
+            duration(e->value, who + ": max_age", min_delivery_duration, max_delivery_duration)) {
+      w.max_age = *d;
+      own_max_age = true;
+    } else {
+      ok = false;
+    }
+  }
+
+  if (!ok) return;
+  webhook_own_max_age_.emplace_back(cfg_.webhooks.size(), own_max_age);
+  cfg_.webhooks.push_back(std::move(w));
 }
 
 void loader::schedules_section(const YAML::Node& n) {
@@ -822,7 +888,7 @@ load_result loader::run(std::string_view yaml) {
   }
   auto entries = mapping(root, "config",
                          {"sofy", "tls", "poll_interval", "state_file", "listen", "log_format",
-                          "log_level", "schedules", "webhooks"},
+                          "log_level", "delivery", "schedules", "webhooks"},
                          true);
   if (!entries) {
     result.errors = std::move(errors_);
@@ -861,6 +927,7 @@ load_result loader::run(std::string_view yaml) {
          {"error", log_level::error}}};
     if (auto v = choice(e->value, "log_level", names)) cfg_.level = *v;
   }
+  if (const entry* e = take(*entries, "delivery")) delivery_section(e->value);
   if (const entry* e = take(*entries, "webhooks"))
     webhooks_section(e->value);
   else
@@ -874,6 +941,8 @@ load_result loader::run(std::string_view yaml) {
   // (including ones whose definition had errors, so one mistake is reported once).
   for (auto [index, own] : schedule_own_interval_)
     if (!own) cfg_.schedules[index].poll_interval = cfg_.poll_interval;
+  for (auto [index, own] : webhook_own_max_age_)
+    if (!own) cfg_.webhooks[index].max_age = cfg_.delivery.max_age;
   std::vector<std::string> all;
   for (const auto& w : cfg_.webhooks) all.push_back(w.name);
   std::vector<std::string_view> defined;

@@ -14,6 +14,12 @@
 //   listen: 127.0.0.1:9464                 optional; host:port, IPv6 as [::1]:9464
 //   log_format: text                       text | json
 //   log_level: info                        debug | info | warn | error
+//   delivery:                              optional; how webhooks are posted (the defaults)
+//     timeout: 10s                         each POST, connect included
+//     max_age: 24h                         a notification still failing then is dead-lettered
+//     min_backoff: 1s                      retry n waits a random time up to
+//     max_backoff: 5m                        min(max_backoff, min_backoff * 2^(n-1))
+//     max_retry_after: 1h                  a receiver's longer Retry-After is capped to this
 //   schedules:                             at least one
 //     - name: Nightly smoke                required, unique
 //       guid: 0b6ef3f2-...                 required, a GUID, unique
@@ -28,6 +34,9 @@
 //       secret: ${HOOK_SECRET}             webhook only: HMAC-SHA256 signature
 //       title: "{schedule}"                slack, teams: templates, see template.hpp
 //       text: "Run {group} {outcome}"
+//       max_age: 1h                        optional; overrides delivery.max_age
+//
+// Every delivery duration is from 1ms to 8760h (a year); min_backoff <= max_backoff.
 //
 // YAML anchors, aliases and merge keys (`<<: *defaults`) work; top-level keys starting
 // with "x-" are ignored, as a place to define anchors.
@@ -85,6 +94,15 @@ struct listen_address {
   std::string to_string() const;
 };
 
+// The `delivery:` section. pace.hpp turns it into a relay's delivery_settings.
+struct delivery_config {
+  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds max_age{24 * 3600 * 1000};
+  std::chrono::milliseconds min_backoff{1'000};
+  std::chrono::milliseconds max_backoff{300'000};
+  std::chrono::milliseconds max_retry_after{3'600'000};
+};
+
 struct webhook_config {
   std::string name;
   sink_type type = sink_type::slack;
@@ -94,6 +112,7 @@ struct webhook_config {
   std::string secret;   // webhook; empty: requests are not signed
   std::string title;    // slack, teams template; empty: default_title
   std::string text;     // slack, teams template; empty: default_text
+  std::chrono::milliseconds max_age{24 * 3600 * 1000};  // resolved: its own or delivery.max_age
 };
 
 struct schedule_config {
@@ -112,6 +131,7 @@ struct config {
   std::optional<listen_address> listen;
   log_format format = log_format::text;
   log_level level = log_level::info;
+  delivery_config delivery;
   std::vector<schedule_config> schedules;
   std::vector<webhook_config> webhooks;
 

@@ -80,7 +80,8 @@ class pacer {
   clock::time_point last_{};
 };
 
-// How a relay sends: timeouts, retries and pacing (deliver.hpp).
+// How a relay sends: timeouts, retries and pacing (deliver.hpp). The defaults are those of
+// the config's `delivery:` section (config.hpp).
 struct delivery_settings {
   std::chrono::milliseconds post_timeout{10'000};       // one POST, connect included
   std::chrono::milliseconds max_age{24 * 3600 * 1000};  // then a pending row is dead
@@ -94,5 +95,18 @@ struct delivery_settings {
   // Pacing; unset: pacer::for_sink(type).
   std::optional<pace_settings> pace;
 };
+
+// A relay's settings from the config: its `delivery:` section and the webhook's max_age
+// (resolved by the loader: its own or delivery.max_age). Batch and pacing keep their
+// defaults; they are not configurable.
+inline delivery_settings delivery_settings_for(const delivery_config& d, const webhook_config& w) {
+  delivery_settings s;
+  s.post_timeout = d.timeout;
+  s.max_age = w.max_age;
+  s.backoff.base_delay = d.min_backoff;
+  s.backoff.max_delay = d.max_backoff;
+  s.backoff.max_retry_after = d.max_retry_after;
+  return s;
+}
 
 }  // namespace sofy::notifier

@@ -219,11 +219,11 @@ struct service::impl {
     for (const auto& w : cfg->webhooks) {
       auto it = relays.find(w.name);
       if (it != relays.end()) {
-        it->second->update(w, http, opts.delivery);
+        it->second->update(w, http, delivery_settings_for(cfg->delivery, w));
         next.emplace(w.name, it->second);
         relays.erase(it);
       } else {
-        auto r = std::make_shared<relay>(io.get_executor(), w, http, env(), opts.delivery);
+        auto r = std::make_shared<relay>(io.get_executor(), w, http, env(), delivery_settings_for(cfg->delivery, w));
         if (start) r->start();
         next.emplace(w.name, std::move(r));
       }

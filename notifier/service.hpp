@@ -10,8 +10,10 @@
 //                 requests in flight get up to shutdown_grace to finish, then exit 0.
 //                 SIGHUP: reload; an invalid config is logged (each diagnostic) and the old
 //                 one kept; a valid one replaces watchers and relays (removed schedules
-//                 stop, added ones start, kept ones keep their state). Pending rows of a
-//                 webhook no longer configured stay queued and are reported as a warning.
+//                 stop, added ones start, kept ones keep their state; the `delivery:`
+//                 settings apply from each relay's next attempt, a retry already
+//                 scheduled keeps its time). Pending rows of a webhook no longer
+//                 configured stay queued and are reported as a warning.
 //   once          one poll of every schedule, then one attempt of every pending row (due or
 //                 not); 0 when nothing configured is left pending, 1 otherwise (a poll that
 //                 failed counts as something left to do).
@@ -26,7 +28,6 @@
 
 #include "notifier/config.hpp"
 #include "notifier/log.hpp"
-#include "notifier/pace.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -47,7 +48,6 @@ struct service_options {
   std::ostream* out = nullptr;     // dry-run payloads; nullptr: std::cout
   logger::sink_fn log_sink;        // log lines; empty: stderr
   env_lookup env = process_environment;
-  delivery_settings delivery{};
   bool jitter = true;  // false: every schedule's first poll at once (tests, demos)
   std::chrono::milliseconds shutdown_grace{10'000};
   // Overrides the config's `listen` (port 0: a free port, reported to on_started).

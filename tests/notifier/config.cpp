@@ -136,6 +136,12 @@ TEST_CASE("config: a minimal config gets every default") {
   CHECK(w.secret.empty());
   CHECK(w.title.empty());
   CHECK(w.text.empty());
+  CHECK(w.max_age == 24h);
+  CHECK(c.delivery.timeout == 10s);
+  CHECK(c.delivery.max_age == 24h);
+  CHECK(c.delivery.min_backoff == 1s);
+  CHECK(c.delivery.max_backoff == 5min);
+  CHECK(c.delivery.max_retry_after == 1h);
   CHECK(c.find_webhook("qa-slack") == &w);
   CHECK(c.find_webhook("other") == nullptr);
 }
@@ -267,7 +273,7 @@ TEST_CASE("config: each mistake is reported with its file, line and column") {
        "t.yaml:1:1: config: unknown key 'sofyy'; did you mean 'sofy'?"},
       {valid + "colour: red\n",
        "t.yaml:10:1: config: unknown key 'colour' (allowed: sofy, tls, poll_interval, "
-       "state_file, listen, log_format, log_level, schedules, webhooks)"},
+       "state_file, listen, log_format, log_level, delivery, schedules, webhooks)"},
       {replace(valid, "  auth_key:", "  base_urll: x\n  auth_key:"),
        "t.yaml:2:3: sofy: unknown key 'base_urll'; did you mean 'base_url'?"},
       {replace(valid, "    type: slack", "    type: slack\n    mentoin: x"),
@@ -444,6 +450,120 @@ TEST_CASE("config: each mistake is reported with its file, line and column") {
   auto spec =
       only_error(replace(valid, "    type: slack", "    type: slack\n    text: \"{schedule:d}\""));
   CHECK(spec.rfind("t.yaml:9:11: webhook 'qa-slack': text: bad format: ", 0) == 0);
+}
+
+TEST_CASE("config: delivery settings, and a webhook's own max_age over the global one") {
+  auto r = load(valid + R"(  - name: ci-hook
+    type: webhook
+    url: https://ci.example.com/hooks/sofy
+    max_age: 30m
+delivery:
+  timeout: 3s
+  max_age: 2h
+  min_backoff: 250ms
+  max_backoff: 1m
+  max_retry_after: 10m
+)");
+  INFO(Catch::Detail::stringify(errors(r)));
+  REQUIRE(r);
+  const auto& c = *r.value;
+  CHECK(c.delivery.timeout == 3s);
+  CHECK(c.delivery.max_age == 2h);
+  CHECK(c.delivery.min_backoff == 250ms);
+  CHECK(c.delivery.max_backoff == 1min);
+  CHECK(c.delivery.max_retry_after == 10min);
+  REQUIRE(c.webhooks.size() == 2);
+  CHECK(c.webhooks[0].max_age == 2h);  // the global one
+  CHECK(c.webhooks[1].max_age == 30min);
+
+  // Each key alone; the rest keep their defaults. Equal backoff bounds are fine.
+  auto partial = load(valid + "delivery: {min_backoff: 5m, max_backoff: 5m}\n");
+  INFO(Catch::Detail::stringify(errors(partial)));
+  REQUIRE(partial);
+  CHECK(partial.value->delivery.min_backoff == 5min);
+  CHECK(partial.value->delivery.max_backoff == 5min);
+  CHECK(partial.value->delivery.timeout == 10s);
+  CHECK(partial.value->webhooks[0].max_age == 24h);
+  auto bounds = load(valid + "delivery: {timeout: 1ms, max_age: 8760h}\n");
+  INFO(Catch::Detail::stringify(errors(bounds)));
+  REQUIRE(bounds);
+  CHECK(bounds.value->delivery.timeout == 1ms);
+  CHECK(bounds.value->webhooks[0].max_age == 8760h);
+  // Shared through an anchor like any other mapping.
+  auto anchored = load(valid + "x-d: &d {max_age: 90m}\ndelivery: {<<: *d, timeout: 4s}\n");
+  INFO(Catch::Detail::stringify(errors(anchored)));
+  REQUIRE(anchored);
+  CHECK(anchored.value->delivery.max_age == 90min);
+  CHECK(anchored.value->delivery.timeout == 4s);
+}
+
+TEST_CASE("config: each delivery mistake is reported with its place") {
+  struct row {
+    std::string yaml;
+    std::string error;
+  };
+  const std::string d = valid + "delivery:\n";  // line 10; its keys from line 11
+  const std::vector<row> rows = {
+      {d + "  max_ag: 1h\n",
+       "t.yaml:11:3: delivery: unknown key 'max_ag'; did you mean 'max_age'?"},
+      {d + "  attempts: 3\n",
+       "t.yaml:11:3: delivery: unknown key 'attempts' (allowed: timeout, max_age, min_backoff, "
+       "max_backoff, max_retry_after)"},
+      {d + "  timeout: 1s\n  timeout: 2s\n",
+       "t.yaml:12:3: delivery: duplicate key 'timeout' (first on line 11)"},
+      {valid + "delivery: 5m\n", "t.yaml:10:11: delivery: expected a mapping, got a string"},
+      {d, "t.yaml:10:1: delivery: expected a mapping, got no value"},
+      {d + "  timeout: [1s]\n", "t.yaml:11:12: delivery.timeout: expected a string, got a list"},
+      {d + "  timeout: 10x\n",
+       "t.yaml:11:12: delivery.timeout: unknown unit \"x\" in \"10x\" (expected ms, s, m or h) "
+       "(durations look like 250ms, 30s, 5m, 2h, 1h30m)"},
+      // Zero, and the upper bound that keeps "now + duration" far from overflowing.
+      {d + "  timeout: 0s\n", "t.yaml:11:12: delivery.timeout: 0s is too short (at least 1ms)"},
+      {d + "  max_age: 0ms\n", "t.yaml:11:12: delivery.max_age: 0s is too short (at least 1ms)"},
+      {d + "  min_backoff: 0s\n",
+       "t.yaml:11:16: delivery.min_backoff: 0s is too short (at least 1ms)"},
+      {d + "  max_backoff: 0s\n",
+       "t.yaml:11:16: delivery.max_backoff: 0s is too short (at least 1ms)"},
+      {d + "  max_retry_after: 0s\n",
+       "t.yaml:11:20: delivery.max_retry_after: 0s is too short (at least 1ms)"},
+      {d + "  max_age: 8761h\n",
+       "t.yaml:11:12: delivery.max_age: 8761h is too long (at most 8760h)"},
+      {d + "  max_retry_after: 100000h\n",
+       "t.yaml:11:20: delivery.max_retry_after: 100000h is too long (at most 8760h)"},
+      // min_backoff > max_backoff, at the key that was written (min_backoff when both were).
+      {d + "  min_backoff: 10s\n  max_backoff: 5s\n",
+       "t.yaml:11:16: delivery: min_backoff 10s is more than max_backoff 5s"},
+      {d + "  max_backoff: 5s\n  min_backoff: 10s\n",
+       "t.yaml:12:16: delivery: min_backoff 10s is more than max_backoff 5s"},
+      {d + "  min_backoff: 10m\n",
+       "t.yaml:11:16: delivery: min_backoff 10m is more than max_backoff 5m (the default)"},
+      {d + "  max_backoff: 500ms\n",
+       "t.yaml:11:16: delivery: min_backoff 1s (the default) is more than max_backoff 500ms"},
+      // One mistake, one error: an invalid bound is not compared as well.
+      {d + "  min_backoff: 0s\n  max_backoff: 5s\n",
+       "t.yaml:11:16: delivery.min_backoff: 0s is too short (at least 1ms)"},
+      {d + "  min_backoff: 10m\n  max_backoff: 9000h\n",
+       "t.yaml:12:16: delivery.max_backoff: 9000h is too long (at most 8760h)"},
+      // A webhook's own max_age.
+      {replace(valid, "    type: slack", "    type: slack\n    max_age: 0s"),
+       "t.yaml:9:14: webhook 'qa-slack': max_age: 0s is too short (at least 1ms)"},
+      {replace(valid, "    type: slack", "    type: slack\n    max_age: 9000h"),
+       "t.yaml:9:14: webhook 'qa-slack': max_age: 9000h is too long (at most 8760h)"},
+      {replace(valid, "    type: slack", "    type: slack\n    max_age: [1h]"),
+       "t.yaml:9:14: webhook 'qa-slack': max_age: expected a string, got a list"},
+      {replace(valid, "    type: slack", "    type: slack\n    max_agee: 1h"),
+       "t.yaml:9:5: webhooks[0]: unknown key 'max_agee'; did you mean 'max_age'?"},
+  };
+  for (const auto& r : rows) CHECK(only_error(r.yaml) == r.error);
+  // A negative value: parse_duration's reason, at the value.
+  auto negative = only_error(d + "  max_age: -1h\n");
+  CHECK(negative.rfind("t.yaml:11:12: delivery.max_age: ", 0) == 0);
+  // Several mistakes in the section are all reported, in the order of the text.
+  auto r = load(d + "  timeout: 0s\n  max_age: soon\n  colour: red\n");
+  REQUIRE(r.errors.size() == 3);
+  CHECK(r.errors[0].line == 11);
+  CHECK(r.errors[1].line == 12);
+  CHECK(r.errors[2].to_string().rfind("t.yaml:13:3: delivery: unknown key 'colour'", 0) == 0);
 }
 
 TEST_CASE("config: every error is collected, in the order of the text") {

@@ -52,3 +52,32 @@ TEST_CASE("pace: a burst allowance lets that many go at once") {
   }
   CHECK(p.delay(t0) > 0s);
 }
+
+TEST_CASE("pace: delivery_settings_for carries the delivery section and the webhook's max_age") {
+  // The defaults of both agree, so a config without `delivery:` changes nothing.
+  const delivery_settings built = delivery_settings_for(delivery_config{}, webhook_config{});
+  const delivery_settings plain{};
+  CHECK(built.post_timeout == plain.post_timeout);
+  CHECK(built.max_age == plain.max_age);
+  CHECK(built.backoff.base_delay == plain.backoff.base_delay);
+  CHECK(built.backoff.max_delay == plain.backoff.max_delay);
+  CHECK(built.backoff.max_retry_after == plain.backoff.max_retry_after);
+  CHECK(built.post_timeout == 10s);
+  CHECK(built.max_age == 24h);
+
+  delivery_config d;
+  d.timeout = 3s;
+  d.max_age = 2h;  // already resolved into the webhook by the loader
+  d.min_backoff = 250ms;
+  d.max_backoff = 1min;
+  d.max_retry_after = 10min;
+  webhook_config w;
+  w.max_age = 30min;
+  const delivery_settings s = delivery_settings_for(d, w);
+  CHECK(s.post_timeout == 3s);
+  CHECK(s.max_age == 30min);
+  CHECK(s.backoff.base_delay == 250ms);
+  CHECK(s.backoff.max_delay == 1min);
+  CHECK(s.backoff.max_retry_after == 10min);
+  CHECK_FALSE(s.pace);
+}

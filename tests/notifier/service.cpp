@@ -1,6 +1,7 @@
 // Tests of notifier/service.hpp: the whole service in-process (its own thread and
 // io_context) against the simulator's engine on another thread: run --once exit codes,
-// dry run, /metrics and /healthz, SIGHUP-style reload, shutdown, and no secret in the log.
+// dry run, /metrics and /healthz, SIGHUP-style reload, shutdown, the retry age limit, and no
+// secret in the log.
 #include "notifier/service.hpp"
 
 #include <sim/serve.hpp>
@@ -40,6 +41,8 @@ schedules:
 hooks:
   - {name: good, style: webhook}
   - {name: down, style: webhook, answers: [500, 500, 500, 500, 500, 500]}
+  - {name: dead, style: webhook, answers: [{status: 500, times: 1000000}]}
+  - {name: patient, style: webhook, answers: [{status: 500, times: 1000000}]}
 )";
 
 // The simulator on its own thread.
@@ -130,10 +133,14 @@ std::string write_config(const temp_dir& d, const sim_thread& sim, const std::st
   return file.string();
 }
 
-std::string hook(const sim_thread& sim, const std::string& name, const std::string& notify = "[run_finished]") {
+std::string hook(const sim_thread& sim, const std::string& name, const std::string& notify = "[run_finished]",
+                 const std::string& more = {}) {
   return "  - {name: " + name + ", type: webhook, url: '" + sim.base() + "/hooks/" + name +
-         "?token=t0ps3cretvalue', secret: sign1ngsecret, notify_on: " + notify + "}\n";
+         "?token=t0ps3cretvalue', secret: sign1ngsecret, notify_on: " + notify + more + "}\n";
 }
+
+// Retries within milliseconds instead of seconds.
+const std::string fast_retries = "delivery: {min_backoff: 10ms, max_backoff: 20ms}\n";
 
 int run_once(const std::string& file, log_capture& logs, bool dry = false, std::ostream* out = nullptr) {
   service_options o;
@@ -143,8 +150,6 @@ int run_once(const std::string& file, log_capture& logs, bool dry = false, std::
   o.handle_signals = false;
   o.log_sink = logs.sink();
   o.out = out;
-  o.delivery.backoff.base_delay = 10ms;
-  o.delivery.backoff.max_delay = 20ms;
   return service{o}.run();
 }
 
@@ -169,7 +174,7 @@ TEST_CASE("service: run --once exits 0 when all is delivered, 1 while a sink kee
   sim_thread sim;
   temp_dir d;
   log_capture logs;
-  const std::string file = write_config(d, sim, hook(sim, "good") + hook(sim, "down"));
+  const std::string file = write_config(d, sim, hook(sim, "good") + hook(sim, "down"), fast_retries);
   CHECK(run_once(file, logs) == 0);  // the baseline: nothing to send
   sim.execute();                     // a new run, which fails after one poll
   int rc = 1;
@@ -278,4 +283,74 @@ TEST_CASE("service: check prints a summary, or every error with its place") {
   std::ostringstream out2, err2;
   CHECK(check_config(bad, out2, err2) == 2);
   CHECK(err2.str().find("bad.yaml:2:1:") != std::string::npos);
+}
+
+TEST_CASE("service: delivery.max_age dead-letters a row still failing; a webhook's own max_age and a reload apply") {
+  sim_thread sim;
+  temp_dir d;
+  log_capture logs;
+  // Both sinks always answer 500. 'dead' has the global limit of 1 s, 'patient' its own 1 h.
+  const std::string hooks =
+      hook(sim, "dead", "[run_started]") + hook(sim, "patient", "[run_started]", ", max_age: 1h");
+  const std::string file =
+      write_config(d, sim, hooks, "delivery: {max_age: 1s, min_backoff: 10ms, max_backoff: 50ms}\n");
+  service_options o;
+  o.config_file = file;
+  o.handle_signals = false;
+  o.log_sink = logs.sink();
+  o.jitter = false;
+  o.listen = listen_address{"127.0.0.1", 0};
+  std::promise<std::uint16_t> started;
+  o.on_started = [&](std::uint16_t port) { started.set_value(port); };
+  service svc{o};
+  auto done = std::async(std::launch::async, [&] { return svc.run(); });
+  auto fut = started.get_future();
+  REQUIRE(fut.wait_for(10s) == std::future_status::ready);
+  const std::uint16_t port = fut.get();
+
+  const std::string dead_line = "sofy_notifier_notifications_total{webhook=\"dead\",result=\"dead\"} 1";
+  const std::string patient_dead = "sofy_notifier_notifications_total{webhook=\"patient\",result=\"dead\"}";
+  // Polls /metrics until it has `line`; the time it took, or nullopt after `bound`.
+  auto wait_metric = [&](const std::string& line, std::chrono::milliseconds bound) {
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < bound) {
+      if (http_get(port, "/metrics").find(line) != std::string::npos)
+        return std::optional(std::chrono::steady_clock::now() - t0);
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::optional<std::chrono::steady_clock::duration>();
+  };
+
+  std::this_thread::sleep_for(400ms);  // the baseline
+  sim.execute();
+  // The first attempt comes right after the row is committed, so the limit is measured from it.
+  const auto first = std::chrono::steady_clock::now() + 10s;
+  while (sim.count("dead", false) == 0 && std::chrono::steady_clock::now() < first) std::this_thread::sleep_for(5ms);
+  REQUIRE(sim.count("dead", false) > 0);
+  const auto after = wait_metric(dead_line, 10s);
+  REQUIRE(after);
+  CHECK(*after >= 800ms);
+  CHECK(*after <= 5s);
+  CHECK(sim.count("dead", false) >= 3);  // retried until then
+  CHECK(sim.count("dead", true) == 0);
+  std::string m = http_get(port, "/metrics");
+  CHECK(m.find("sofy_notifier_outbox_pending{webhook=\"dead\"} 0") != std::string::npos);
+  CHECK(m.find("sofy_notifier_outbox_pending{webhook=\"patient\"} 1") != std::string::npos);
+  CHECK(m.find("sofy_notifier_notifications_total{webhook=\"patient\",result=\"retried\"}") != std::string::npos);
+  CHECK(m.find(patient_dead) == std::string::npos);  // its own 1 h limit holds
+  CHECK(logs.all().find("retry age limit 1s reached") != std::string::npos);
+
+  // A reload that shortens 'patient''s limit applies to its next attempt.
+  write_config(d, sim, hook(sim, "dead", "[run_started]") + hook(sim, "patient", "[run_started]", ", max_age: 1s"),
+               "delivery: {max_age: 1s, min_backoff: 10ms, max_backoff: 50ms}\n");
+  svc.reload();
+  CHECK(wait_metric(patient_dead + " 1", 5s));
+  m = http_get(port, "/metrics");
+  CHECK(m.find("sofy_notifier_outbox_pending{webhook=\"patient\"} 0") != std::string::npos);
+  CHECK(m.find("sofy_notifier_config_last_reload_successful 1") != std::string::npos);
+
+  svc.stop();
+  REQUIRE(done.wait_for(15s) == std::future_status::ready);
+  CHECK(done.get() == 0);
+  CHECK(logs.all().find("t0ps3cretvalue") == std::string::npos);
 }
