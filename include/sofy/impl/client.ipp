@@ -114,6 +114,9 @@ SOFY_DECL http::request client::make_request(const call& c) const {
   return r;
 }
 
+// Every awaitable below is made in its own statement and then awaited: GCC 12 mishandles
+// temporaries with destructors (here, by-value string and call arguments) inside a
+// co_await expression.
 SOFY_DECL asio::awaitable<http::response> client::send(call c) {
   if (c.web ? opts_.web_auth_key.empty() : opts_.auth_key.empty())
     throw error(errc::invalid_auth_key, c.what + ": no " + (c.web ? "web auth key" : "auth key") + " is configured");
@@ -174,7 +177,8 @@ SOFY_DECL asio::awaitable<trigger_result> client::trigger(std::string schedule_g
   // the trigger. The snapshot is best effort: without it, a time window is used instead.
   std::optional<std::set<std::string>> before;
   try {
-    std::vector<run_group> groups = co_await run_groups(schedule_guid);
+    auto listing = run_groups(schedule_guid);
+    std::vector<run_group> groups = co_await std::move(listing);
     before.emplace();
     for (const run_group& g : groups) before->insert(g.id);
   } catch (const error& e) {
@@ -192,14 +196,16 @@ SOFY_DECL asio::awaitable<trigger_result> client::trigger(std::string schedule_g
   } else {
     c.target = http::make_target(base_.path, {"scheduler-microservice", "scheduled-runs", schedule_guid, "execute"});
   }
-  http::response res = co_await send(std::move(c));
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
   trigger_result r = decode_trigger(res.body);
   if (r.group_id) co_return r;
 
   // Allow for the service's clock running behind ours.
   const auto earliest = sent_at - std::chrono::minutes(1);
   for (int i = 1; i <= 5; ++i) {
-    std::vector<run_group> groups = co_await run_groups(schedule_guid);
+    auto listing = run_groups(schedule_guid);
+    std::vector<run_group> groups = co_await std::move(listing);
     const run_group* best = nullptr;
     for (const run_group& g : groups) {
       if (before) {
@@ -234,11 +240,17 @@ SOFY_DECL asio::awaitable<trigger_result> client::trigger_web(std::string web_sc
   c.web = true;
   c.target =
       http::make_target(base_.path, {"webagent-service", "public", "scheduled-runs", web_schedule_id, "execute"});
-  http::response res = co_await send(std::move(c));
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
   co_return decode_trigger(res.body);
 }
 
 SOFY_DECL asio::awaitable<group_status> client::status(std::string schedule_guid, std::string group_id) {
+  return status(std::move(schedule_guid), std::move(group_id), group_status{});
+}
+
+SOFY_DECL asio::awaitable<group_status> client::status(std::string schedule_guid, std::string group_id,
+                                                       group_status reuse) {
   detail::require_guid("schedule id", schedule_guid);
   detail::require_nonempty("run group id", group_id);
   call c;
@@ -246,17 +258,20 @@ SOFY_DECL asio::awaitable<group_status> client::status(std::string schedule_guid
   c.method = "GET";
   c.target = http::make_target(base_.path,
                                {"scheduler-microservice", "scheduled-runs", schedule_guid, "status", group_id});
-  http::response res = co_await send(std::move(c));
-  group_status s = decode_status(res.body);
-  if (s.group_id.empty()) s.group_id = std::move(group_id);
-  co_return s;
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
+  decode_status(res.body, reuse);
+  if (reuse.group_id.empty()) reuse.group_id = std::move(group_id);
+  co_return std::move(reuse);
 }
 
 SOFY_DECL asio::awaitable<group_status> client::latest_status(std::string schedule_guid) {
-  std::vector<run_group> groups = co_await run_groups(schedule_guid);
+  auto op = run_groups(schedule_guid);
+  std::vector<run_group> groups = co_await std::move(op);
   if (groups.empty()) throw error(errc::not_found, "schedule " + schedule_guid + " has no run groups yet");
   std::string id = groups.front().id;  // newest first
-  co_return co_await status(std::move(schedule_guid), std::move(id));
+  auto latest = status(std::move(schedule_guid), std::move(id));
+  co_return co_await std::move(latest);
 }
 
 SOFY_DECL asio::awaitable<std::vector<run_group>> client::run_groups(std::string schedule_guid) {
@@ -266,7 +281,8 @@ SOFY_DECL asio::awaitable<std::vector<run_group>> client::run_groups(std::string
   c.method = "GET";
   c.target =
       http::make_target(base_.path, {"scheduler-microservice", "scheduled-runs", schedule_guid, "test-run-groups"});
-  http::response res = co_await send(std::move(c));
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
   co_return decode_run_groups(res.body);
 }
 
@@ -283,7 +299,8 @@ SOFY_DECL asio::awaitable<std::string> client::abort(std::string schedule_guid, 
     c.what = "abort of schedule " + schedule_guid;
     c.target = http::make_target(base_.path, {"scheduler-microservice", "public", "test-run", "abort", schedule_guid});
   }
-  http::response res = co_await send(std::move(c));
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
   co_return decode_message(res.body);
 }
 
@@ -310,7 +327,8 @@ SOFY_DECL asio::awaitable<upload_result> client::upload_build(upload_options opt
     c.target = http::make_target(base_.path, {"parser-microservice", "build-upload"},
                                  {{"userFriendlyBuildName", opts.name}});
   }
-  http::response res = co_await send(std::move(c));
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
   co_return decode_upload(res.body);
 }
 
@@ -319,7 +337,8 @@ SOFY_DECL asio::awaitable<std::vector<application>> client::applications() {
   c.what = "list of applications";
   c.method = "GET";
   c.target = http::make_target(base_.path, {"application-microservice", "public", "applications"});
-  http::response res = co_await send(std::move(c));
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
   co_return decode_applications(res.body);
 }
 
@@ -329,7 +348,8 @@ SOFY_DECL asio::awaitable<std::vector<device>> client::devices(platform p) {
   c.what = "list of " + std::string(name) + " devices";
   c.method = "GET";
   c.target = http::make_target(base_.path, {"device-microservice", "public", "devices", name});
-  http::response res = co_await send(std::move(c));
+  auto op = send(std::move(c));
+  http::response res = co_await std::move(op);
   co_return decode_devices(res.body);
 }
 
@@ -338,8 +358,11 @@ SOFY_DECL asio::awaitable<group_status> client::wait(std::string schedule_guid, 
   using clock = std::chrono::steady_clock;
   const clock::time_point deadline = clock::now() + opts.timeout;
   std::optional<group_status> last;
+  group_status spare;
   for (;;) {
-    group_status s = co_await status(schedule_guid, group_id);
+    // Decoded into the result from two polls ago, so that steady polling reuses its storage.
+    auto op = status(schedule_guid, group_id, std::move(spare));
+    group_status s = co_await std::move(op);
     if (opts.on_change && (!last || detail::status_changed(*last, s))) opts.on_change(s);
     if (s.finished()) co_return s;
     const clock::time_point now = clock::now();
@@ -350,6 +373,7 @@ SOFY_DECL asio::awaitable<group_status> client::wait(std::string schedule_guid, 
                                      std::to_string(n.total - n.queued - n.running - n.unknown) + " of " +
                                      std::to_string(n.total) + " tests finished)");
     }
+    if (last) spare = std::move(*last);
     last = std::move(s);
     const auto pause = std::min<clock::duration>(opts.poll_interval, deadline - now);
     try {
