@@ -1,8 +1,11 @@
 #include "notifier/detail/text.hpp"
 
+#include <sofy/model.hpp>
+
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cstdint>
 #include <stdexcept>
@@ -68,6 +71,32 @@ std::string utf8_truncate(std::string_view s, std::size_t max_chars, std::string
   std::string out(s.substr(0, i));
   out += ellipsis;
   return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string counts_text(const status_counts& c) {
+  std::string out;
+  auto add = [&](std::size_t n, std::string_view what) {
+    if (n == 0) return;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(n) + " " + std::string(what);
+  };
+  add(c.passed, "passed");
+  add(c.failed, "failed");
+  add(c.incomplete, "incomplete");
+  add(c.not_executed, "not executed");
+  add(c.stopped, "stopped");
+  add(c.running, "running");
+  add(c.queued, "queued");
+  add(c.unknown, "unknown");
+  if (out.empty()) out = "no tests";
+  return out + " of " + std::to_string(c.total);
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

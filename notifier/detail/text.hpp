@@ -1,6 +1,6 @@
 // Small text helpers shared by the config loader and the renderers: UTF-8 aware
-// length and truncation, "did you mean", a safe excerpt of an untrusted HTTP body
-// and stable identifiers.
+// length and truncation, "did you mean", a safe excerpt of an untrusted HTTP body,
+// stable identifiers, and the wording both chat sinks use for counts.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace sofy {
+struct status_counts;
+}
 
 namespace sofy::notifier::detail {
 
@@ -23,6 +27,13 @@ std::string utf8_sanitize(std::string_view s);
 // followed by `ellipsis` (counted within the limit). Never splits a code point.
 std::string utf8_truncate(std::string_view s, std::size_t max_chars,
                           std::string_view ellipsis = "\xE2\x80\xA6");
+
+// ASCII case-insensitive equality ("Failed" and "FAILED").
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// The non-zero counts in a fixed order, then the total: "3 passed, 1 failed of 4";
+// "no tests of 0" when every count is zero.
+std::string counts_text(const status_counts& c);
 
 // Edit distance (Levenshtein), for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);

@@ -14,6 +14,8 @@ namespace {
 namespace json = boost::json;
 using detail::utf8_length;
 using detail::utf8_truncate;
+using detail::counts_text;
+using detail::iequals;
 
 std::string_view emoji(run_status s) {
   switch (s) {
@@ -29,37 +31,11 @@ std::string_view emoji(run_status s) {
   return ":grey_question:";
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // "Stopped (Cancelled by User)": the raw text is shown when it says more.
 std::string status_text(const test_run& t) {
   std::string s{display_name(t.status)};
   if (!t.raw_status.empty() && !iequals(t.raw_status, s)) s += " (" + escape(t.raw_status) + ")";
   return s;
-}
-
-std::string counts_text(const status_counts& c) {
-  std::string out;
-  auto add = [&](std::size_t n, std::string_view what) {
-    if (n == 0) return;
-    if (!out.empty()) out += ", ";
-    out += std::to_string(n) + " " + std::string(what);
-  };
-  add(c.passed, "passed");
-  add(c.failed, "failed");
-  add(c.incomplete, "incomplete");
-  add(c.not_executed, "not executed");
-  add(c.stopped, "stopped");
-  add(c.running, "running");
-  add(c.queued, "queued");
-  add(c.unknown, "unknown");
-  if (out.empty()) out = "no tests";
-  return out + " of " + std::to_string(c.total);
 }
 
 std::string line_for(const event& e, bool several_groups) {

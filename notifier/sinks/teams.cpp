@@ -14,6 +14,8 @@ namespace {
 namespace json = boost::json;
 using detail::utf8_sanitize;
 using detail::utf8_truncate;
+using detail::counts_text;
+using detail::iequals;
 
 constexpr std::size_t max_line_chars = 1000;
 constexpr std::size_t max_title_chars = 250;
@@ -43,32 +45,6 @@ std::string_view colour(run_status s) {
     case run_status::stopped: return "Warning";
     default: return "Default";
   }
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string counts_text(const status_counts& c) {
-  std::string out;
-  auto add = [&](std::size_t n, std::string_view what) {
-    if (n == 0) return;
-    if (!out.empty()) out += ", ";
-    out += std::to_string(n) + " " + std::string(what);
-  };
-  add(c.passed, "passed");
-  add(c.failed, "failed");
-  add(c.incomplete, "incomplete");
-  add(c.not_executed, "not executed");
-  add(c.stopped, "stopped");
-  add(c.running, "running");
-  add(c.queued, "queued");
-  add(c.unknown, "unknown");
-  if (out.empty()) out = "no tests";
-  return out + " of " + std::to_string(c.total);
 }
 
 struct line {
