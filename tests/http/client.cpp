@@ -424,7 +424,8 @@ struct test_proxy {
         co_return;
       }
       if (req->method != "CONNECT") {
-        co_await p->write(test::http_response(200, "proxied " + req->target));
+        auto answering = p->write(test::http_response(200, "proxied " + req->target));
+        co_await std::move(answering);
         co_return;
       }
       auto ex = co_await asio::this_coro::executor;
@@ -522,8 +523,13 @@ TEST_CASE("client: a streamed file upload through the client", "[client]") {
   asio::io_context io;
   std::uint64_t received = 0;
   test::raw_server srv{io.get_executor(), [&](std::shared_ptr<test::raw_peer> p) -> asio::awaitable<void> {
-    auto req = co_await p->read_request([&](std::string_view b) { received += b.size(); });
-    if (req) co_await p->write(test::http_response(200, std::string(req->headers.get("Content-Length").value_or(""))));
+    // Each awaitable is made before its co_await: GCC 12 mishandles a capturing lambda or
+    // a temporary with a destructor inside the co_await expression.
+    auto reading = p->read_request([&](std::string_view b) { received += b.size(); });
+    auto req = co_await std::move(reading);
+    if (!req) co_return;
+    auto answering = p->write(test::http_response(200, std::string(req->headers.get("Content-Length").value_or(""))));
+    co_await std::move(answering);
   }};
   auto path = std::filesystem::temp_directory_path() / ("sofy-client-upload-" + std::to_string(::getpid()));
   {
