@@ -16,7 +16,7 @@ def read(path):
 
 def poll(path):
     rows = read(path)
-    order = ["sofy::client", "http::client+decode", "wrk", "aiohttp", "requests", "curl-loop"]
+    order = ["sofy::client", "sofy::client+reuse", "http::client+decode", "wrk", "aiohttp", "requests", "curl-loop"]
     missing = [c for c in order if c not in rows]
     if missing:
         print("missing results: " + ", ".join(missing), file=sys.stderr)
@@ -38,6 +38,12 @@ def poll(path):
         (f"sofy::client CPU/req <= 1.5x wrk", cpu / wrk_cpu, cpu <= 1.5 * wrk_cpu),
         (f"sofy::client req/s >= 5x aiohttp", rps / calc["aiohttp"][0], rps >= 5 * calc["aiohttp"][0]),
         (f"sofy::client req/s >= 100x curl loop", rps / calc["curl-loop"][0], rps >= 100 * calc["curl-loop"][0]),
+    ]
+    # The same targets for status() reusing the previous result (what wait() does), for information.
+    rps_r, cpu_r, _ = calc["sofy::client+reuse"]
+    checks += [
+        (f"sofy::client+reuse req/s >= 0.8x wrk", rps_r / wrk_rps, rps_r >= 0.8 * wrk_rps),
+        (f"sofy::client+reuse CPU/req <= 1.5x wrk", cpu_r / wrk_cpu, cpu_r <= 1.5 * wrk_cpu),
     ]
     print()
     for name, ratio, ok in checks:

@@ -125,6 +125,7 @@ NGINX
   : >"$results"
   poll_bin="$build/bench/status_poll"
   "$poll_bin" --url "$url" --ca-file "$tmp/ca.pem" --mode client --duration "$DURATION" | sed 's/^mode=client/client=sofy::client/' >>"$results"
+  "$poll_bin" --url "$url" --ca-file "$tmp/ca.pem" --mode client-reuse --duration "$DURATION" | sed 's/^mode=client-reuse/client=sofy::client+reuse/' >>"$results"
   "$poll_bin" --url "$url" --ca-file "$tmp/ca.pem" --mode http --duration "$DURATION" | sed 's/^mode=http/client=http::client+decode/' >>"$results"
 
   # wrk: requests from its summary, CPU of the whole process (one connection, one thread).

@@ -1,11 +1,13 @@
 // Status polling over one keep-alive TLS connection, for comparison with wrk, aiohttp,
 // requests and a curl loop against the same server (see run.sh).
 //
-//   status_poll --url https://127.0.0.1:8443 --ca-file ca.pem [--mode client|http]
+//   status_poll --url https://127.0.0.1:8443 --ca-file ca.pem [--mode client|client-reuse|http]
 //               [--duration 5] [--requests N] [--expect-tests 50]
 //
 // mode client: sofy::client::status() in a loop, each answer decoded into a fresh
 //              group_status (what a caller of the library writes).
+// mode client-reuse: sofy::client::status() with the previous result moved back in
+//              (the overload wait() uses), so the result's storage is reused.
 // mode http:   sofy::http::client and decode_status() into one reused group_status,
 //              the allocation-free decode path, to show where the library's time goes.
 //
@@ -114,6 +116,22 @@ asio::awaitable<totals> poll_client(sofy::client* c, settings s) {
   co_return m.finish();
 }
 
+asio::awaitable<totals> poll_client_reuse(sofy::client* c, settings s) {
+  meter m{s};
+  std::string guid = schedule;
+  std::string id = group;
+  auto op = c->status(guid, id);
+  sofy::group_status st = co_await std::move(op);
+  m.count(st.tests.size());
+  m.start();
+  while (m.more()) {
+    auto next = c->status(guid, id, std::move(st));
+    st = co_await std::move(next);
+    m.count(st.tests.size());
+  }
+  co_return m.finish();
+}
+
 asio::awaitable<totals> poll_http(sofy::http::client* http, settings s) {
   meter m{s};
   sofy::http::base_url base = sofy::http::parse_base_url(s.url);
@@ -146,8 +164,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Status polling over one keep-alive TLS connection"};
   app.add_option("--url", s.url, "base URL of the server, e.g. https://127.0.0.1:8443")->required();
   app.add_option("--ca-file", s.ca_file, "PEM that signed the server's certificate")->required();
-  app.add_option("--mode", s.mode, "client (sofy::client) or http (http::client + reused decode)")
-      ->check(CLI::IsMember({"client", "http"}));
+  app.add_option("--mode", s.mode, "client (sofy::client), client-reuse (status() reusing the last result) or http (http::client + reused decode)")
+      ->check(CLI::IsMember({"client", "client-reuse", "http"}));
   app.add_option("--duration", s.duration, "seconds to poll for");
   app.add_option("--requests", s.max_requests, "stop after this many requests instead");
   app.add_option("--expect-tests", s.expect_tests, "tests every answer must decode to");
@@ -168,13 +186,16 @@ int main(int argc, char** argv) {
     // Both objects live until io.run() returns.
     std::optional<sofy::client> c;
     std::optional<sofy::http::client> http;
-    if (s.mode == "client") {
+    if (s.mode == "client" || s.mode == "client-reuse") {
       sofy::client_options opts;
       opts.auth_key = auth_key;
       opts.base_url = s.url;
       opts.http = http_opts;
       c.emplace(io.get_executor(), opts);
-      asio::co_spawn(io, poll_client(&*c, s), done);
+      if (s.mode == "client")
+        asio::co_spawn(io, poll_client(&*c, s), done);
+      else
+        asio::co_spawn(io, poll_client_reuse(&*c, s), done);
     } else {
       http.emplace(io.get_executor(), http_opts);
       asio::co_spawn(io, poll_http(&*http, s), done);

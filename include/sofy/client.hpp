@@ -115,6 +115,13 @@ class client {
   // GET .../scheduled-runs/{guid}/status/{group}. group_id is always set.
   SOFY_DECL asio::awaitable<group_status> status(std::string schedule_guid, std::string group_id);
 
+  // The same, decoded into `reuse` (typically the previous poll's result, moved in), which
+  // is returned: its strings and test vector keep their capacity, so polling a group whose
+  // answer keeps its shape allocates nothing for the result. The returned value is the
+  // same as status(schedule_guid, group_id) would return.
+  SOFY_DECL asio::awaitable<group_status> status(std::string schedule_guid, std::string group_id,
+                                                 group_status reuse);
+
   // The status of the schedule's latest run group (through run_groups);
   // errc::not_found when the schedule has never run.
   SOFY_DECL asio::awaitable<group_status> latest_status(std::string schedule_guid);
@@ -147,6 +154,8 @@ class client {
   auto async_trigger_web(std::string web_schedule_id, Token&& token);
   template <class Token>
   auto async_status(std::string schedule_guid, std::string group_id, Token&& token);
+  template <class Token>
+  auto async_status(std::string schedule_guid, std::string group_id, group_status reuse, Token&& token);
   template <class Token>
   auto async_latest_status(std::string schedule_guid, Token&& token);
   template <class Token>

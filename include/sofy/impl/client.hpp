@@ -26,6 +26,12 @@ auto client::async_status(std::string schedule_guid, std::string group_id, Token
 }
 
 template <class Token>
+auto client::async_status(std::string schedule_guid, std::string group_id, group_status reuse, Token&& token) {
+  return asio::co_spawn(get_executor(), status(std::move(schedule_guid), std::move(group_id), std::move(reuse)),
+                        std::forward<Token>(token));
+}
+
+template <class Token>
 auto client::async_latest_status(std::string schedule_guid, Token&& token) {
   return asio::co_spawn(get_executor(), latest_status(std::move(schedule_guid)), std::forward<Token>(token));
 }
