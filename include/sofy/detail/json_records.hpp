@@ -200,13 +200,23 @@ class records_handler {
       }
     } else {
       field_ = nullptr;
+      const std::size_t pos = key_pos_++;
       if (!key.empty()) {
-        for (std::size_t i = 0; i < schema_.field_count; ++i) {
-          const auto& f = schema_.fields[i];
-          if (f.name.size() == key.size() && f.name[0] == key[0] &&
-              std::char_traits<char>::compare(f.name.data(), key.data(), key.size()) == 0) {
-            field_ = &f;
-            break;
+        // The service sends every record's keys in the same order, so the field that matched
+        // at this position in the previous record is tried first (one compare instead of a
+        // scan of every spelling); the scan below finds the same field when it misses.
+        const bool remembered = pos < guesses_.size() && guesses_[pos] != 0;
+        if (remembered && schema_.fields[guesses_[pos] - 1].name == key) {
+          field_ = &schema_.fields[guesses_[pos] - 1];
+        } else {
+          for (std::size_t i = 0; i < schema_.field_count; ++i) {
+            const auto& f = schema_.fields[i];
+            if (f.name.size() == key.size() && f.name[0] == key[0] &&
+                std::char_traits<char>::compare(f.name.data(), key.data(), key.size()) == 0) {
+              field_ = &f;
+              if (pos < guesses_.size() && i < 0xFF) guesses_[pos] = static_cast<std::uint8_t>(i + 1);
+              break;
+            }
           }
         }
       }
@@ -286,6 +296,7 @@ class records_handler {
     state_ = state::record;
     for (std::size_t i = 0; i < schema_.slots; ++i) values_[i].clear();
     ranks_.fill(0xFF);
+    key_pos_ = 0;
   }
 
   std::string element_path() const {
@@ -385,6 +396,8 @@ class records_handler {
   std::string_view what_;
   record_values& values_;
   std::array<std::uint8_t, max_record_slots> ranks_{};
+  std::array<std::uint8_t, 32> guesses_{};  // by key position in a record: 1 + index into schema_.fields, 0: none
+  std::size_t key_pos_ = 0;                 // keys seen so far in the current record
   std::string key_;
   const field_spec* field_ = nullptr;
   std::string* target_ = nullptr;
