@@ -7,8 +7,8 @@
 //     tests/fuzz/config.cpp -lyaml-cpp -lfmt -lboost_url -lboost_json -lcrypto
 //   ./a.out -max_total_time=60 tests/fuzz/corpus/config
 //
-// tests/fuzz/CMakeLists.txt provides both when the libraries are found; without them
-// this file builds a stub that says so and fuzzes nothing, so the other targets build.
+// tests/fuzz/CMakeLists.txt provides both. Built without them (by hand, say), this file
+// is a stub that says so and fuzzes nothing; scripts/fuzz-smoke.sh fails on that.
 //
 // Checked beyond "no crash": a config is returned exactly when there is no error, every
 // error has a place (line and column from 1), and a config that loads has every
