@@ -80,6 +80,13 @@ struct sim_thread {
       if (h.hook == hook && (!ok_only || h.status == 200)) ++n;
     return n;
   }
+  // When `hook` was first called, as the sink recorded it.
+  std::chrono::system_clock::time_point first_time(const std::string& hook) {
+    std::lock_guard lk{m};
+    for (const auto& h : hooks)
+      if (h.hook == hook) return h.time;
+    return {};
+  }
   // A new run, as if started from the web UI.
   void execute() {
     sofy::http::request req;
@@ -168,6 +175,39 @@ std::string http_get(std::uint16_t port, const std::string& target, int* status 
   return res.body;
 }
 
+// Polls `p` until it holds or `bound` passes; whether it held.
+template <class Pred>
+bool wait_until(Pred p, std::chrono::milliseconds bound) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  while (!p()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// The value of an unlabelled sample in a /metrics text, 0 when absent.
+double metric_value(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == ' ')
+      return std::stod(line.substr(name.size() + 1));
+  }
+  return 0;
+}
+
+// Waits until the service has completed `n` polls that worked, so its baseline is committed
+// and a run started afterwards is new to it.
+bool wait_baseline(std::uint16_t port, double n = 1) {
+  return wait_until(
+      [&] {
+        const std::string m = http_get(port, "/metrics");
+        return metric_value(m, "sofy_notifier_polls_total") - metric_value(m, "sofy_notifier_poll_errors_total") >= n;
+      },
+      15s);
+}
+
 }  // namespace
 
 TEST_CASE("service: run --once exits 0 when all is delivered, 1 while a sink keeps failing") {
@@ -234,7 +274,7 @@ TEST_CASE("service: /metrics and /healthz while running; a bad reload keeps the 
   int status = 0;
   CHECK(http_get(port, "/healthz", &status) == "ok");
   CHECK(status == 200);
-  std::this_thread::sleep_for(400ms);  // the baseline
+  REQUIRE(wait_baseline(port));
   sim.execute();
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (sim.count("good", true) < 3 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
@@ -253,10 +293,9 @@ TEST_CASE("service: /metrics and /healthz while running; a bad reload keeps the 
   // A broken config: logged with its place, the old one kept.
   std::ofstream(file, std::ios::app) << "  - {name: broken\n";
   svc.reload();
-  std::this_thread::sleep_for(300ms);
-  m = http_get(port, "/metrics");
-  CHECK(m.find("sofy_notifier_config_last_reload_successful 0") != std::string::npos);
-  CHECK(logs.all().find("notifier.yaml:") != std::string::npos);
+  CHECK(wait_until([&] { return http_get(port, "/metrics").find("sofy_notifier_config_last_reload_successful 0") != std::string::npos; },
+                   10s));
+  CHECK(wait_until([&] { return logs.all().find("notifier.yaml:") != std::string::npos; }, 10s));
   CHECK(http_get(port, "/healthz") == "ok");
 
   svc.stop();
@@ -321,16 +360,16 @@ TEST_CASE("service: delivery.max_age dead-letters a row still failing; a webhook
     return std::optional<std::chrono::steady_clock::duration>();
   };
 
-  std::this_thread::sleep_for(400ms);  // the baseline
+  REQUIRE(wait_baseline(port));
   sim.execute();
-  // The first attempt comes right after the row is committed, so the limit is measured from it.
-  const auto first = std::chrono::steady_clock::now() + 10s;
-  while (sim.count("dead", false) == 0 && std::chrono::steady_clock::now() < first) std::this_thread::sleep_for(5ms);
-  REQUIRE(sim.count("dead", false) > 0);
-  const auto after = wait_metric(dead_line, 10s);
-  REQUIRE(after);
-  CHECK(*after >= 800ms);
-  CHECK(*after <= 5s);
+  REQUIRE(wait_until([&] { return sim.count("dead", false) > 0; }, 10s));
+  REQUIRE(wait_metric(dead_line, 10s));
+  // The first attempt comes right after the row is committed, so the limit is measured from
+  // the time the sink recorded for it, not from when this thread noticed it.
+  const auto first_attempt = sim.first_time("dead");
+  const auto after = std::chrono::system_clock::now() - first_attempt;
+  CHECK(after >= 800ms);
+  CHECK(after <= 5s);
   CHECK(sim.count("dead", false) >= 3);  // retried until then
   CHECK(sim.count("dead", true) == 0);
   std::string m = http_get(port, "/metrics");

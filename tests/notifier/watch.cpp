@@ -25,10 +25,12 @@ namespace {
 const std::string key = "6F9619FF-8B86-D011-B42D-00C04FC964FF";
 const std::string guid = "0B6EF3F2-4C1D-4E8A-9F6B-2D7A1C3E5F90";
 
-// Group 41 is finished before the notifier starts (its baseline); group 42 appears after
-// 400 ms, its tests queued for two status polls, then one passes and one fails.
+// Group 41 is finished before the notifier starts (its baseline); group 42 is started by
+// the test once the baseline is committed, its tests queued for two status polls, then one
+// passes and one fails.
 const char* scenario_yaml = R"(
 auth_key: 6F9619FF-8B86-D011-B42D-00C04FC964FF
+first_group_id: 42
 schedules:
   - guid: 0B6EF3F2-4C1D-4E8A-9F6B-2D7A1C3E5F90
     name: Nightly
@@ -44,9 +46,6 @@ schedules:
       - id: "41"
         executed_at: -1h
         tests: [{scenario: Login, device: Pixel 7, status: Failed}]
-      - id: "42"
-        executed_at: -1m
-        appears_after: 400ms
 hooks:
   - {name: slack-ok, style: slack}
   - {name: teams-ok, style: teams}
@@ -165,6 +164,23 @@ struct runtime_fixture {
     run_until([] { return false; }, d);
   }
 
+  // Runs until the watcher has committed its baseline and polled `polls` times, then starts
+  // group 42, as if from the web UI. A run started earlier could land in the baseline on a
+  // slow machine and never be notified.
+  bool start_run(double polls = 1) {
+    const bool ready = run_until(
+        [&] {
+          return store->load_state(guid).has_value() &&
+                 metrics.counter_of("sofy_notifier_polls_total", "").value() >= polls;
+        },
+        15s);
+    sofy::http::request req;
+    req.method = "POST";
+    req.target = "/_sim/execute?schedule=" + guid;
+    const auto res = eng.handle(req, std::chrono::system_clock::now());
+    return ready && res.response.status == 200;
+  }
+
   std::vector<recorded> of(const std::string& hook) const {
     std::vector<recorded> out;
     for (const auto& h : hooks)
@@ -195,10 +211,12 @@ TEST_CASE("watch: the baseline sends nothing; a transition reaches each sink onc
           "}\n  - {name: teams-ok, type: teams, url: " + f.hook_url("teams-ok") +
           "}\n  - {name: hook-ok, type: webhook, url: " + f.hook_url("hook-ok") +
           ", notify_on: [run_started, failed, run_finished]}\n");
-  // Before group 42 appears only the baseline exists: nothing is sent.
-  f.run_for(300ms);
+  // Before group 42 is started only the baseline exists: a few polls send nothing.
+  REQUIRE(f.run_until([&] { return f.store->load_state(guid).has_value() &&
+                                   f.metrics.counter_of("sofy_notifier_polls_total", "").value() >= 3; },
+                      15s));
   CHECK(f.hooks.empty());
-  REQUIRE(f.store->load_state(guid).has_value());
+  REQUIRE(f.start_run());
 
   // Group 42: run_started, then the failed test and run_finished.
   REQUIRE(f.run_until([&] { return f.ok_count("hook-ok") >= 3 && f.ok_count("slack-ok") >= 1 && f.ok_count("teams-ok") >= 1; },
@@ -230,6 +248,7 @@ TEST_CASE("deliver: a sink answering 500, 500 then ok gets each notification exa
   runtime_fixture f;
   f.start("  - {name: hook-500, type: webhook, url: " + f.hook_url("hook-500") +
           ", notify_on: [run_started, failed, run_finished]}\n");
+  REQUIRE(f.start_run());
   REQUIRE(f.run_until([&] { return f.ok_count("hook-500") >= 3; }, 10s));
   f.run_for(500ms);
   const auto all = f.of("hook-500");
@@ -251,6 +270,7 @@ TEST_CASE("deliver: a 400 is dead-lettered at once while another sink still deli
   f.start("  - {name: slack-400, type: slack, url: " + f.hook_url("slack-400") +
           ", notify_on: [run_finished]}\n  - {name: slack-ok, type: slack, url: " + f.hook_url("slack-ok") +
           ", notify_on: [run_finished]}\n");
+  REQUIRE(f.start_run());
   REQUIRE(f.run_until([&] { return f.ok_count("slack-ok") >= 1 && f.of("slack-400").size() >= 1; }, 10s));
   f.run_for(1500ms);  // no retry comes
   CHECK(f.of("slack-400").size() == 1);
@@ -271,6 +291,7 @@ TEST_CASE("deliver: a 400 is dead-lettered at once while another sink still deli
 TEST_CASE("deliver: 429 with Retry-After is retried no sooner than asked") {
   runtime_fixture f;
   f.start("  - {name: hook-429, type: webhook, url: " + f.hook_url("hook-429") + ", notify_on: [run_finished]}\n");
+  REQUIRE(f.start_run());
   REQUIRE(f.run_until([&] { return f.ok_count("hook-429") >= 1; }, 10s));
   const auto all = f.of("hook-429");
   REQUIRE(all.size() == 2);
