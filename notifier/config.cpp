@@ -84,6 +84,15 @@ bool ends_with_icase(std::string_view s, std::string_view suffix) noexcept {
 
 std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+// Whether `value` came from ${VAR} expansion of the scalar `n` rather than being its text.
+bool expanded(const YAML::Node& n, std::string_view value) { return !n.IsScalar() || n.Scalar() != value; }
+
+// A value for an error message: the scalar as written in the file, never its expansion, so a
+// secret put under the wrong key is not echoed (a ${VAR} stays unexpanded).
+std::string shown(const YAML::Node& n, std::string_view value) {
+  return quote(expanded(n, value) && n.IsScalar() ? std::string_view(n.Scalar()) : value);
+}
+
 std::string_view kind_of(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Null: return "no value";
@@ -349,17 +358,21 @@ std::optional<std::chrono::milliseconds> loader::duration(const YAML::Node& n,
   if (!s) return std::nullopt;
   std::string why;
   auto d = parse_duration(*s, &why);
+  // The parser's reason quotes the text it read; an expanded value is shown as written instead.
+  const bool from_env = expanded(n, *s);
   if (!d) {
-    error(n, what + ": " + why + " (durations look like 250ms, 30s, 5m, 2h, 1h30m)");
+    error(n, what + ": " + (from_env ? shown(n, *s) + " is not a duration" : why) +
+                 " (durations look like 250ms, 30s, 5m, 2h, 1h30m)");
     return std::nullopt;
   }
+  const std::string value = from_env ? shown(n, *s) : format_duration(*d);
   if (*d < minimum) {
-    error(n, what + ": " + format_duration(*d) + " is too short (at least " +
+    error(n, what + ": " + value + " is too short (at least " +
                  format_duration(minimum) + ")");
     return std::nullopt;
   }
   if (*d > maximum) {
-    error(n, what + ": " + format_duration(*d) + " is too long (at most " +
+    error(n, what + ": " + value + " is too long (at most " +
                  format_duration(maximum) + ")");
     return std::nullopt;
   }
@@ -376,7 +389,7 @@ std::optional<unsigned> loader::integer(const YAML::Node& n, const std::string& 
   if (digits) v = std::stoull(*s);
   if (!digits || v < lo || v > hi) {
     error(n, what + ": expected a whole number from " + std::to_string(lo) + " to " +
-                 std::to_string(hi) + ", got " + quote(*s));
+                 std::to_string(hi) + ", got " + shown(n, *s));
     return std::nullopt;
   }
   return static_cast<unsigned>(v);
@@ -392,8 +405,9 @@ std::optional<Enum> loader::choice(const YAML::Node& n, const std::string& what,
     if (word == *s) return value;
     words.push_back(word);
   }
-  std::string msg = what + ": " + quote(*s) + " is not one of " + detail::join(words, " | ");
-  auto near = detail::closest(*s, words);
+  std::string msg = what + ": " + shown(n, *s) + " is not one of " + detail::join(words, " | ");
+  // No suggestion from an expanded value: it would hint at what the variable holds.
+  auto near = expanded(n, *s) ? std::string() : detail::closest(*s, words);
   if (!near.empty()) msg += "; did you mean " + quote(near) + "?";
   error(n, std::move(msg));
   return std::nullopt;
@@ -403,26 +417,26 @@ bool loader::check_url(const std::string& url, const YAML::Node& where, const st
                        url_role role) {
   // For a webhook, `who` is "webhook 'name': url" and the URL itself is never shown.
   bool show = role == url_role::base_url;
-  std::string shown = show ? " " + quote(url) : std::string();
+  std::string shown_url = show ? " " + shown(where, url) : std::string();
   if (url.empty()) {
     error(where, who + " is empty");
     return false;
   }
   auto r = boost::urls::parse_uri(url);
   if (!r) {
-    error(where, who + shown + " is not an absolute URL (expected https://host/...)");
+    error(where, who + shown_url + " is not an absolute URL (expected https://host/...)");
     return false;
   }
   const auto& u = *r;
   bool https = u.scheme_id() == boost::urls::scheme::https;
   bool http = u.scheme_id() == boost::urls::scheme::http;
   if (!https && !http) {
-    error(where, who + shown + ": scheme must be https");
+    error(where, who + shown_url + ": scheme must be https");
     return false;
   }
   std::string host = u.host_address();
   if (host.empty()) {
-    error(where, who + shown + " has no host");
+    error(where, who + shown_url + " has no host");
     return false;
   }
   if (u.has_userinfo()) {
@@ -433,11 +447,11 @@ bool loader::check_url(const std::string& url, const YAML::Node& where, const st
     return false;
   }
   if (u.has_port() && u.port_number() == 0) {
-    error(where, who + shown + ": port must be from 1 to 65535");
+    error(where, who + shown_url + ": port must be from 1 to 65535");
     return false;
   }
   if (u.has_fragment()) {
-    error(where, who + shown + ": a #fragment is never sent to the server; remove it");
+    error(where, who + shown_url + ": a #fragment is never sent to the server; remove it");
     return false;
   }
   if (http) {
@@ -449,14 +463,14 @@ bool loader::check_url(const std::string& url, const YAML::Node& where, const st
       default: break;
     }
     if (!loopback) {
-      error(where, who + shown +
+      error(where, who + shown_url +
                        ": must use https (plain http is accepted only for a loopback host: "
                        "127.0.0.1, ::1, localhost)");
       return false;
     }
   }
   if (role == url_role::base_url && (u.has_query())) {
-    error(where, who + shown + ": must not have a query");
+    error(where, who + shown_url + ": must not have a query");
     return false;
   }
   if (role == url_role::webhook) {
@@ -527,7 +541,8 @@ void loader::tls_section(const YAML::Node& n) {
     auto p = path(*v);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(p, ec))
-      error(e.value, "tls.ca_file: no such file: " + p.string());
+      error(e.value, "tls.ca_file: no such file: " +
+                         (expanded(e.value, *v) ? shown(e.value, *v) : p.string()));
     else
       cfg_.tls.ca_file = p;
   }
@@ -538,7 +553,7 @@ void loader::listen_key(const YAML::Node& n) {
   if (!v) return;
   const std::string& s = *v;
   auto fail = [&](const std::string& why) {
-    error(n, "listen: " + quote(s) + " " + why +
+    error(n, "listen: " + shown(n, s) + " " + why +
                  " (expected host:port, e.g. 127.0.0.1:9464 or [::1]:9464)");
   };
   std::string host;
@@ -634,10 +649,10 @@ void loader::webhook_item(const YAML::Node& n, std::size_t index) {
         ok = false;
       } else {
         w.name = *v;
-        who = "webhook " + quote(w.name);
+        who = "webhook " + shown(e->value, w.name);
         auto [pos, fresh] = webhook_lines_.emplace(w.name, e->value.Mark().line + 1);
         if (!fresh) {
-          error(e->value, "duplicate webhook name " + quote(w.name) + " (first on line " +
+          error(e->value, "duplicate webhook name " + shown(e->value, w.name) + " (first on line " +
                               std::to_string(pos->second) + ")");
           ok = false;
         }
@@ -688,8 +703,8 @@ void loader::webhook_item(const YAML::Node& n, std::size_t index) {
           continue;
         }
         if (!on.add(*v)) {
-          std::string msg = who + ": notify_on: unknown entry " + quote(*v);
-          auto near = detail::closest(*v, notify_on::entry_names());
+          std::string msg = who + ": notify_on: unknown entry " + shown(item, *v);
+          auto near = expanded(item, *v) ? std::string() : std::string(detail::closest(*v, notify_on::entry_names()));
           if (!near.empty())
             msg += "; did you mean " + quote(near) + "?";
           else
@@ -792,10 +807,10 @@ void loader::schedule_item(const YAML::Node& n, std::size_t index) {
   if (const entry* e = take(*entries, "name")) {
     if (auto v = text(e->value, who + ".name", false); v && !v->empty()) {
       s.name = *v;
-      who = "schedule " + quote(s.name);
+      who = "schedule " + shown(e->value, s.name);
       auto [pos, fresh] = schedule_lines_.emplace(s.name, e->value.Mark().line + 1);
       if (!fresh) {
-        error(e->value, "duplicate schedule name " + quote(s.name) + " (first on line " +
+        error(e->value, "duplicate schedule name " + shown(e->value, s.name) + " (first on line " +
                             std::to_string(pos->second) + ")");
         ok = false;
       }
@@ -810,7 +825,7 @@ void loader::schedule_item(const YAML::Node& n, std::size_t index) {
   if (const entry* e = take(*entries, "guid")) {
     if (auto v = text(e->value, who + ": guid", false)) {
       if (!is_guid(*v)) {
-        error(e->value, who + ": guid " + quote(*v) +
+        error(e->value, who + ": guid " + shown(e->value, *v) +
                             " is not a GUID (expected 8-4-4-4-12 hex digits, as in the "
                             "schedule's URL)");
         ok = false;

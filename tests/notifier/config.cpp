@@ -692,6 +692,42 @@ TEST_CASE("config: secrets never appear in error messages") {
   check_clean(load(valid + "log_level: loud\n"), {slack_url, auth_key, "SLACKSECRET42"});
 }
 
+TEST_CASE("config: an error shows a ${VAR} value as written, never what it expands to") {
+  const auto env = env_of({{"SOFY_AUTH_KEY", auth_key}, {"SLACK_WEBHOOK_URL", slack_url}, {"HOOK_SECRET", "s3cr3t-value"}});
+  auto check_shown = [](const std::string& e, const std::string& place, const std::string& key) {
+    INFO(e);
+    CHECK(e.rfind(place, 0) == 0);
+    CHECK(e.find(key) != std::string::npos);
+    CHECK(e.find("s3cr3t-value") == std::string::npos);
+    CHECK(e.find("s3cr3t") == std::string::npos);
+  };
+  // A secret under the wrong key: the choice of sink types.
+  auto e = only_error(replace(valid, "    type: slack", "    type: ${HOOK_SECRET}"), env);
+  check_shown(e, "t.yaml:8:11:", "type");
+  CHECK(e.find("'${HOOK_SECRET}'") != std::string::npos);
+  // A duration, and a whole number, from the environment.
+  e = only_error(replace(valid, "  auth_key: ${SOFY_AUTH_KEY}", "  auth_key: ${SOFY_AUTH_KEY}\n  request_timeout: ${HOOK_SECRET}"), env);
+  check_shown(e, "t.yaml:3:20:", "sofy.request_timeout");
+  CHECK(e.find("'${HOOK_SECRET}'") != std::string::npos);
+  e = only_error(replace(valid, "  auth_key: ${SOFY_AUTH_KEY}", "  auth_key: ${SOFY_AUTH_KEY}\n  request_timeout: 1${HOOK_SECRET:-}ms0"), env);
+  check_shown(e, "t.yaml:3:20:", "sofy.request_timeout");
+  e = only_error(replace(valid, "  auth_key: ${SOFY_AUTH_KEY}",
+                         "  auth_key: ${SOFY_AUTH_KEY}\n  max_concurrent_requests: ${HOOK_SECRET}"), env);
+  check_shown(e, "t.yaml:3:28:", "sofy.max_concurrent_requests");
+  // A base URL built from a variable: shown, but as written.
+  e = only_error(replace(valid, "  auth_key: ${SOFY_AUTH_KEY}",
+                         "  auth_key: ${SOFY_AUTH_KEY}\n  base_url: \"ftp://${HOOK_SECRET}.example.com/\""), env);
+  check_shown(e, "t.yaml:3:13:", "sofy.base_url");
+  CHECK(e.find("'ftp://${HOOK_SECRET}.example.com/'") != std::string::npos);
+  // A notify_on entry, a schedule's guid, and listen.
+  e = only_error(replace(valid, "    url: ${SLACK_WEBHOOK_URL}", "    url: ${SLACK_WEBHOOK_URL}\n    notify_on: [\"${HOOK_SECRET}\"]"), env);
+  check_shown(e, "t.yaml:10:17:", "notify_on");
+  e = only_error(replace(valid, "    guid: 0b6ef3f2-aaaa-bbbb-cccc-000000000001", "    guid: ${HOOK_SECRET}"), env);
+  check_shown(e, "t.yaml:5:11:", "guid");
+  e = only_error(valid + "listen: ${HOOK_SECRET}\n", env);
+  check_shown(e, "t.yaml:10:9:", "listen");
+}
+
 TEST_CASE("config: anchors, aliases and merge keys share settings") {
   auto r = load(R"(x-slack: &slack
   type: slack
