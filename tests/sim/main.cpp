@@ -1,6 +1,7 @@
 // Tests of sim/main.cpp: sofy-sim run as a process, spoken to over loopback with plain
 // sockets (and OpenSSL for TLS), so these tests see exactly the bytes a client sees.
 #include <support/pki.hpp>
+#include <support/process.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -10,7 +11,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -50,90 +50,52 @@ hooks:
   - {name: qa-slack, answers: [500]}
 )";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using sofy::test::slurp;
 
-// A sofy-sim child process with its output in files; SIGKILLed if a test leaves it running.
+// sofy-sim as a child process, its scenario, port file and output in a fresh directory.
 class sim_process {
  public:
-  explicit sim_process(const std::string& scenario, std::vector<std::string> extra = {}) {
-    dir_ = fs::temp_directory_path() / ("sofy-sim-proc-" + std::to_string(::getpid()) + "-" + std::to_string(++count_));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "scenario.yaml") << scenario;
-    std::vector<std::string> args{SOFY_SIM_EXE, "--scenario", (dir_ / "scenario.yaml").string(), "--port-file",
-                                  (dir_ / "port").string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::fflush(stdout);  // or the child would flush the parent's pending output again
-    std::fflush(stderr);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      std::freopen((dir_ / "stdout").c_str(), "w", stdout);
-      std::freopen((dir_ / "stderr").c_str(), "w", stderr);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      std::_Exit(127);
-    }
-  }
+  explicit sim_process(const std::string& scenario, std::vector<std::string> extra = {})
+      : dir_(write_scenario(scenario)), proc_(args(dir_, std::move(extra)), {}, dir_, "sofy-sim") {}
   ~sim_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    proc_.kill();
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
 
   // The port, once the port file appears; 0 if the process exits first or 10 s pass.
   int wait_port() {
-    const auto until = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < until) {
-      if (fs::exists(dir_ / "port")) return std::stoi(slurp(dir_ / "port"));
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        exit_status_ = status;
-        return 0;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return 0;
+    sofy::test::eventually([&] { return fs::exists(dir_ / "port") || !proc_.running(); }, 10s);
+    return fs::exists(dir_ / "port") ? std::stoi(slurp(dir_ / "port")) : 0;
   }
 
-  // Sends `sig` and returns the exit code, or -1 if it did not exit normally within 5 s.
+  // Sends `sig`; then as wait_exit.
   int stop(int sig = SIGTERM) {
-    if (pid_ > 0) ::kill(pid_, sig);
+    proc_.signal(sig);
     return wait_exit();
   }
-  int wait_exit() {
-    int status = exit_status_;
-    if (pid_ > 0) {
-      const auto until = std::chrono::steady_clock::now() + 5s;
-      while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-        if (std::chrono::steady_clock::now() > until) return -1;
-        std::this_thread::sleep_for(10ms);
-      }
-      pid_ = -1;
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  // The exit code, 128 + the signal that ended it, or -1 if it still runs after 5 s.
+  int wait_exit() { return proc_.wait(5s); }
 
-  std::string out() const { return slurp(dir_ / "stdout"); }
-  std::string err() const { return slurp(dir_ / "stderr"); }
+  std::string out() const { return proc_.out(); }
+  std::string err() const { return proc_.err(); }
   const fs::path& dir() const { return dir_; }
 
  private:
-  static inline int count_ = 0;
+  static fs::path write_scenario(const std::string& scenario) {
+    auto d = sofy::test::fresh_dir("sim-proc");
+    std::ofstream(d / "scenario.yaml") << scenario;
+    return d;
+  }
+  static std::vector<std::string> args(const fs::path& d, std::vector<std::string> extra) {
+    std::vector<std::string> a{SOFY_SIM_EXE, "--scenario", (d / "scenario.yaml").string(), "--port-file",
+                               (d / "port").string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
   fs::path dir_;
-  pid_t pid_ = -1;
-  int exit_status_ = 0;
+  sofy::test::process proc_;
 };
 
 int connect_to(int port) {

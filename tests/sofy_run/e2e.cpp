@@ -3,6 +3,7 @@
 // --json object and the JUnit file, and that the auth key appears in no output.
 #include <sofy_run_test_paths.hpp>
 #include <support/pki.hpp>
+#include <support/process.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -10,11 +11,7 @@
 
 #include <openssl/evp.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -25,8 +22,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -75,12 +70,9 @@ faults:
     answers: [{status: 500, times: 20}]
 )";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using sofy::test::fresh_dir;
+using sofy::test::process;
+using sofy::test::slurp;
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
@@ -91,80 +83,6 @@ std::size_t occurrences(const std::string& s, const std::string& part) {
   for (auto at = s.find(part); at != std::string::npos; at = s.find(part, at + 1)) ++n;
   return n;
 }
-
-fs::path fresh_dir(const std::string& what) {
-  static int count = 0;
-  const fs::path d =
-      fs::temp_directory_path() /
-      ("sofy-run-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++count));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-// A child process with stdout and stderr in files and exactly the environment given.
-// SIGKILLed if a test leaves it running.
-class process {
- public:
-  process(std::vector<std::string> args, const std::map<std::string, std::string>& env,
-          fs::path dir)
-      : dir_(std::move(dir)) {
-    std::vector<std::string> envs;
-    for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, (dir_ / "stdout").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, (dir_ / "stderr").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    REQUIRE(rc == 0);
-  }
-  process(const process&) = delete;
-  process& operator=(const process&) = delete;
-  ~process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // The exit code, 128 + signal if killed by one, or -1 if still running after `limit`.
-  int wait(std::chrono::milliseconds limit = 20s) {
-    if (pid_ <= 0) return code_;
-    const auto until = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() > until) return -1;
-      std::this_thread::sleep_for(10ms);
-    }
-    pid_ = -1;
-    code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return code_;
-  }
-  void signal(int sig) const {
-    if (pid_ > 0) ::kill(pid_, sig);
-  }
-  bool running() {
-    int status = 0;
-    return pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == 0;
-  }
-
-  std::string out() const { return slurp(dir_ / "stdout"); }
-  std::string err() const { return slurp(dir_ / "stderr"); }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int code_ = -1;
-};
 
 // sofy-sim over TLS on an ephemeral loopback port, with the test scenario.
 class simulator {
