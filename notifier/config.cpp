@@ -967,8 +967,8 @@ load_result loader::run(std::string_view yaml) {
     std::vector<std::string> hooks;
     for (const auto& [name, node] : r.names) {
       if (webhook_lines_.count(name) == 0) {
-        std::string msg = r.who + ": unknown webhook " + quote(name);
-        auto near = detail::closest(name, defined);
+        std::string msg = r.who + ": unknown webhook " + shown(node, name);
+        auto near = expanded(node, name) ? std::string() : detail::closest(name, defined);
         if (!near.empty())
           msg += "; did you mean " + quote(near) + "?";
         else if (!defined.empty())

@@ -726,6 +726,10 @@ TEST_CASE("config: an error shows a ${VAR} value as written, never what it expan
   check_shown(e, "t.yaml:5:11:", "guid");
   e = only_error(valid + "listen: ${HOOK_SECRET}\n", env);
   check_shown(e, "t.yaml:10:9:", "listen");
+  // A webhook reference: no suggestion drawn from the expanded name either.
+  e = only_error(replace(valid, "    guid: 0b6ef3f2-aaaa-bbbb-cccc-000000000001",
+                         "    guid: 0b6ef3f2-aaaa-bbbb-cccc-000000000001\n    webhooks: [\"${HOOK_SECRET}\"]"), env);
+  check_shown(e, "t.yaml:6:16:", "unknown webhook '${HOOK_SECRET}'");
 }
 
 TEST_CASE("config: anchors, aliases and merge keys share settings") {
