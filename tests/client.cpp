@@ -185,6 +185,20 @@ TEST_CASE("client: trigger, status and wait against the simulator over TLS") {
   CHECK(c.http_stats().connections_opened == 1);
 }
 
+TEST_CASE("client: status into a reused result equals a fresh one") {
+  sim_fixture sim{scenario()};
+  sofy::client c{sim.io.get_executor(), sim.options()};
+  sofy::trigger_result r = sim.run(c.trigger(nightly));
+  sofy::group_status fresh = sim.run(c.status(nightly, "41"));  // one test
+  // A result from another group, with more tests and other text, decoded into again.
+  sofy::group_status big = sim.run(c.status(nightly, *r.group_id));
+  REQUIRE(big.tests.size() == 2);
+  sofy::group_status reused = sim.run(c.status(nightly, "41", std::move(big)));
+  CHECK(reused.group_id == fresh.group_id);
+  CHECK(reused.message == fresh.message);
+  CHECK(reused.tests == fresh.tests);
+}
+
 TEST_CASE("client: a trigger answer without an id is resolved through the run-group list") {
   sim_fixture sim{scenario()};
   sofy::client c{sim.io.get_executor(), sim.options()};
