@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sofy/decode.hpp>
+#include <sofy/impl/model.ipp>  // detail::newer, also when compiled apart (src.hpp)
 #include <sofy/detail/json_records.hpp>
 
 #include <boost/json.hpp>
