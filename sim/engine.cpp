@@ -52,6 +52,14 @@ void put2(std::string& out, unsigned v) {
   out += static_cast<char>('0' + v % 10);
 }
 
+void put_time_of_day(std::string& out, const civil& c) {
+  put2(out, c.hour);
+  out += ':';
+  put2(out, c.minute);
+  out += ':';
+  put2(out, c.second);
+}
+
 void put_date_time(std::string& out, const civil& c) {
   out += std::to_string(c.year);
   out += '-';
@@ -59,11 +67,7 @@ void put_date_time(std::string& out, const civil& c) {
   out += '-';
   put2(out, c.day);
   out += 'T';
-  put2(out, c.hour);
-  out += ':';
-  put2(out, c.minute);
-  out += ':';
-  put2(out, c.second);
+  put_time_of_day(out, c);
 }
 
 }  // namespace
@@ -101,11 +105,7 @@ std::string format_http_date(time_point t) {
   out += ' ';
   out += std::to_string(c.year);
   out += ' ';
-  put2(out, c.hour);
-  out += ':';
-  put2(out, c.minute);
-  out += ':';
-  put2(out, c.second);
+  put_time_of_day(out, c);
   out += " GMT";
   return out;
 }
